@@ -1,0 +1,47 @@
+package ring
+
+import "sync/atomic"
+
+// Pipe joins one socket to one peer: In carries messages from the peer to
+// the socket, Out from the socket to the peer. A TCP or IPC connection becomes
+// a Pipe once its handshake succeeds (on the connecting side a Pipe outlives
+// its connections, so queued messages survive a reconnect); an inproc
+// connection is a Pipe from the start.
+//
+// The socket side pops In and pushes Out; the transport side does the
+// reverse. Each side installs its Wakers on the queue it consumes and on the
+// queue it produces into.
+type Pipe struct {
+	In  Queue
+	Out Queue
+
+	// RoutingID names the peer at a ROUTER: the Identity it announced or one
+	// generated for it. Set by the transport before the pipe is attached and
+	// never changed after.
+	RoutingID []byte
+	// PeerType is the Socket-Type the peer announced, "" if it said none.
+	PeerType string
+
+	gone atomic.Bool
+}
+
+// NewPipe returns a pipe whose Out queue holds sendHWM messages and whose In
+// queue holds recvHWM (0: unbounded).
+func NewPipe(sendHWM, recvHWM int) *Pipe {
+	p := &Pipe{}
+	p.Out.Init(sendHWM)
+	p.In.Init(recvHWM)
+	return p
+}
+
+// SetGone marks the peer gone for good: nothing more will arrive on In and
+// nothing pushed to Out will be sent. Messages already in In may still be
+// read.
+func (p *Pipe) SetGone() {
+	p.gone.Store(true)
+	p.In.Close()
+	p.Out.Close()
+}
+
+// Gone reports whether SetGone was called.
+func (p *Pipe) Gone() bool { return p.gone.Load() }
