@@ -1,0 +1,236 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/azmq/azmq/ring"
+)
+
+// stdBackend drives each connection with two goroutines over net.Conn, so
+// the Go runtime poller does the waiting: the backend for every OS, and the
+// reference the epoll backend is checked against.
+type stdBackend struct {
+	wg   *sync.WaitGroup
+	ctx  context.Context
+	stop context.CancelFunc
+}
+
+func newStdBackend(wg *sync.WaitGroup) *stdBackend {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &stdBackend{wg: wg, ctx: ctx, stop: cancel}
+}
+
+func (b *stdBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, func(), error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(b.ctx, "tcp", ep.Addr())
+	if err != nil {
+		return Endpoint{}, nil, err
+	}
+	bound := ep
+	bound.Port = ln.Addr().(*net.TCPAddr).Port
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				// Out of fds or similar: back off rather than spin, as
+				// libzmq does, and keep the listener.
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			b.run(c, o, hs)
+		}
+	}()
+	return bound, func() { ln.Close() }, nil
+}
+
+func (b *stdBackend) dial(ep Endpoint, o owner, hs time.Duration, failed func(error)) {
+	if b.ctx.Err() != nil {
+		return
+	}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		var d net.Dialer
+		c, err := d.DialContext(b.ctx, "tcp", ep.Addr())
+		if err != nil {
+			if b.ctx.Err() == nil {
+				failed(err)
+			}
+			return
+		}
+		b.run(c, o, hs)
+	}()
+}
+
+func (b *stdBackend) after(d time.Duration, f func()) func() {
+	t := time.AfterFunc(d, f)
+	return func() { t.Stop() }
+}
+
+func (b *stdBackend) cancel() { b.stop() }
+
+func (b *stdBackend) close() {}
+
+// stdConn is one connection: the goroutine that called run reads, a second
+// one writes. mu guards the session, which both touch.
+type stdConn struct {
+	nc      net.Conn
+	o       owner
+	s       *Session
+	mu      sync.Mutex
+	wake    *ring.Signal // output to write
+	room    *ring.Signal // inbound queue has room again
+	done    chan struct{}
+	closing chan struct{}
+	once    sync.Once
+	linger  time.Duration
+}
+
+func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
+	c := &stdConn{nc: nc, o: o, wake: ring.NewSignal(), room: ring.NewSignal(),
+		done: make(chan struct{}), closing: make(chan struct{})}
+	c.s = o.session(c, c.wake, c.room)
+	if c.s == nil {
+		nc.Close()
+		return
+	}
+	if hs > 0 {
+		nc.SetReadDeadline(time.Now().Add(hs))
+	}
+	b.wg.Add(2)
+	go func() {
+		defer b.wg.Done()
+		c.write()
+	}()
+	go func() {
+		defer b.wg.Done()
+		c.read()
+	}()
+}
+
+func (c *stdConn) read() {
+	c.wake.Wake() // the greeting
+	err := c.readLoop()
+	c.nc.Close()
+	close(c.done)
+	c.mu.Lock()
+	c.s.Close()
+	c.mu.Unlock()
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	c.o.ended(c, err)
+}
+
+func (c *stdConn) readLoop() error {
+	ready := false
+	for {
+		n, err := c.nc.Read(c.s.ReadBuf())
+		if n > 0 {
+			c.mu.Lock()
+			aerr := c.s.Advance(n)
+			ctl, held := c.s.HasControl(), c.s.Held()
+			if !ready && c.s.Ready() {
+				ready = true
+				ctl = true // the pipe may hold messages already
+			}
+			c.mu.Unlock()
+			if ready && !held {
+				c.nc.SetReadDeadline(time.Time{})
+			}
+			if ctl {
+				c.wake.Wake()
+			}
+			if aerr != nil {
+				return aerr
+			}
+			for held {
+				select {
+				case <-c.room.C():
+				case <-c.closing:
+					return nil
+				}
+				c.mu.Lock()
+				aerr = c.s.Resume()
+				held = c.s.Held()
+				c.mu.Unlock()
+				if aerr != nil {
+					return aerr
+				}
+			}
+		}
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && !ready {
+				return ErrHandshakeTimeout
+			}
+			return err
+		}
+	}
+}
+
+func (c *stdConn) write() {
+	var bufs net.Buffers
+	for {
+		c.mu.Lock()
+		iov := c.s.Output()
+		ready := c.s.Ready()
+		c.mu.Unlock()
+		if iov == nil {
+			select {
+			case <-c.closing:
+				c.mu.Lock()
+				more := ready && c.s.HasOutput()
+				c.mu.Unlock()
+				if c.linger != 0 && more {
+					continue
+				}
+				c.nc.Close()
+				return
+			default:
+			}
+			select {
+			case <-c.wake.C():
+			case <-c.closing:
+			case <-c.done:
+				return
+			}
+			continue
+		}
+		total := 0
+		for _, b := range iov {
+			total += len(b)
+		}
+		bufs = append(bufs[:0], iov...)
+		n, err := bufs.WriteTo(c.nc)
+		c.mu.Lock()
+		c.s.Written(int(n))
+		c.mu.Unlock()
+		if err != nil {
+			c.nc.Close()
+			return
+		}
+	}
+}
+
+func (c *stdConn) shutdown(linger time.Duration) {
+	c.once.Do(func() {
+		c.linger = linger
+		if linger == 0 {
+			c.nc.Close()
+		} else if linger > 0 {
+			c.nc.SetWriteDeadline(time.Now().Add(linger))
+		}
+		close(c.closing)
+	})
+}

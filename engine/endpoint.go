@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+var (
+	// ErrEndpoint is a malformed endpoint string.
+	ErrEndpoint = errors.New("azmq: invalid endpoint")
+	// ErrTransport is an endpoint whose transport is unknown or not built in.
+	ErrTransport = errors.New("azmq: transport not supported")
+)
+
+// Endpoint is a parsed "transport://address".
+type Endpoint struct {
+	Transport string // "tcp"
+	Host      string // as written, brackets removed; "" for a bind to every interface
+	Port      int    // 0: ephemeral (bind only)
+}
+
+// Addr returns host:port in the form net.Dial and net.Listen take.
+func (e Endpoint) Addr() string { return net.JoinHostPort(e.Host, strconv.Itoa(e.Port)) }
+
+// String returns the endpoint in ZeroMQ form, as libzmq's LAST_ENDPOINT
+// prints it: a bind to every interface shows 0.0.0.0.
+func (e Endpoint) String() string {
+	host := e.Host
+	if host == "" {
+		host = "0.0.0.0"
+	}
+	return e.Transport + "://" + net.JoinHostPort(host, strconv.Itoa(e.Port))
+}
+
+// ParseEndpoint parses an endpoint for Bind (bind true) or Connect. Bind takes
+// "*" or a numeric address as the interface and "*" or 0 for an ephemeral
+// port; Connect takes host names and needs a real port (sockets.md §10).
+func ParseEndpoint(s string, bind bool) (Endpoint, error) {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return Endpoint{}, fmt.Errorf("%w %q: want transport://address", ErrEndpoint, s)
+	}
+	switch scheme {
+	case "tcp":
+	case "ipc", "inproc":
+		return Endpoint{}, fmt.Errorf("%w: %s (%q) is not available yet", ErrTransport, scheme, s)
+	default:
+		return Endpoint{}, fmt.Errorf("%w: %q in %q", ErrTransport, scheme, s)
+	}
+	i := strings.LastIndexByte(rest, ':')
+	if i < 0 {
+		return Endpoint{}, fmt.Errorf("%w %q: missing port", ErrEndpoint, s)
+	}
+	host, port := rest[:i], rest[i+1:]
+	if strings.HasPrefix(host, "[") {
+		if !strings.HasSuffix(host, "]") || len(host) < 3 {
+			return Endpoint{}, fmt.Errorf("%w %q: unbalanced brackets", ErrEndpoint, s)
+		}
+		host = host[1 : len(host)-1]
+		if net.ParseIP(host) == nil {
+			return Endpoint{}, fmt.Errorf("%w %q: %q is not an IPv6 address", ErrEndpoint, s, host)
+		}
+	} else if strings.Contains(host, ":") || host == "" {
+		return Endpoint{}, fmt.Errorf("%w %q: bad host %q", ErrEndpoint, s, host)
+	}
+	ep := Endpoint{Transport: scheme, Host: host}
+	if bind {
+		if host == "*" {
+			ep.Host = ""
+		} else if net.ParseIP(host) == nil {
+			return Endpoint{}, fmt.Errorf("%w %q: bind needs a numeric address or *, not %q", ErrEndpoint, s, host)
+		}
+		if port == "*" {
+			port = "0"
+		}
+	} else if host == "*" {
+		return Endpoint{}, fmt.Errorf("%w %q: cannot connect to *", ErrEndpoint, s)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 || (!bind && n == 0) {
+		return Endpoint{}, fmt.Errorf("%w %q: bad port %q", ErrEndpoint, s, port)
+	}
+	ep.Port = n
+	return ep, nil
+}

@@ -1,0 +1,377 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/azmq/azmq/crypto"
+	"github.com/azmq/azmq/ring"
+)
+
+// ErrClosed is an operation on a closed engine, listener or dialer.
+var ErrClosed = errors.New("azmq: closed")
+
+// Backend selects how connections are driven.
+type Backend int
+
+const (
+	// BackendDefault is the best backend for the OS (see BENCHMARKS.md).
+	BackendDefault Backend = iota
+	// BackendEpoll drives non-blocking fds from loop goroutines through epoll.
+	BackendEpoll
+	// BackendStd uses the Go runtime poller per connection (net.Conn).
+	BackendStd
+)
+
+// String names the backend.
+func (b Backend) String() string {
+	switch b {
+	case BackendEpoll:
+		return "epoll"
+	case BackendStd:
+		return "std"
+	}
+	return "default"
+}
+
+// Host is the socket a listener or dialer attaches its pipes to.
+type Host interface {
+	// Attach adds a pipe whose handshake succeeded; an error refuses the
+	// peer and closes its connection.
+	Attach(p *ring.Pipe) error
+	// Detach removes a pipe whose peer is gone for good.
+	Detach(p *ring.Pipe)
+}
+
+// Options are the per-socket settings the engine applies to its connections.
+type Options struct {
+	// NewMechanism returns a fresh mechanism for each connection.
+	NewMechanism     func() crypto.Mechanism
+	SendHWM, RecvHWM int
+	MaxMsgSize       int64         // ≤ 0: unlimited
+	HandshakeTimeout time.Duration // 0: none
+	// ReconnectIvl is the base delay before a dialer retries (plus a random
+	// jitter below it, as libzmq); < 0 disables reconnection.
+	ReconnectIvl time.Duration
+	// ReconnectIvlMax caps the exponential backoff; ≤ ReconnectIvl: none.
+	ReconnectIvlMax time.Duration
+	// EagerPipe makes a dialer attach its pipe at once, before any
+	// connection exists, so sends queue while connecting (libzmq's default).
+	// A ROUTER needs the peer's identity first and leaves it false.
+	EagerPipe bool
+}
+
+// conn is a connection as its owner sees it, whatever backend runs it.
+type conn interface {
+	// shutdown flushes what the pipe still holds for at most linger (< 0:
+	// without limit, 0: not at all), then closes the connection.
+	shutdown(linger time.Duration)
+}
+
+// owner is a Listener or Dialer: it gives each of its connections a session
+// and hears when one ends.
+type owner interface {
+	// session returns the session for a new connection, or nil if the owner
+	// is closed and the connection must be dropped.
+	session(c conn, out, room ring.Waker) *Session
+	// ended reports that c is closed; err says why (nil: we closed it).
+	ended(c conn, err error)
+}
+
+// backend is what the two I/O implementations provide.
+type backend interface {
+	// listen starts accepting on ep; it returns the bound endpoint and a
+	// function that stops accepting.
+	listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, func(), error)
+	// dial starts one connection attempt; failed is called if it fails
+	// before a session starts.
+	dial(ep Endpoint, o owner, hs time.Duration, failed func(error))
+	// after runs f once after d unless stop is called first.
+	after(d time.Duration, f func()) (stop func())
+	// cancel aborts pending connection attempts and refuses new ones;
+	// running connections go on until they end.
+	cancel()
+	// close frees the backend once every connection has ended.
+	close()
+}
+
+// Engine runs the connections of one context.
+type Engine struct {
+	be backend
+	wg sync.WaitGroup // every goroutine the backend started
+}
+
+// New returns an engine on the given backend.
+func New(b Backend) (*Engine, error) {
+	e := &Engine{}
+	switch b {
+	case BackendStd:
+		e.be = newStdBackend(&e.wg)
+	case BackendEpoll, BackendDefault:
+		be, err := newEpollBackend(&e.wg)
+		if err != nil {
+			if b == BackendEpoll {
+				return nil, err
+			}
+			e.be = newStdBackend(&e.wg)
+		} else {
+			e.be = be
+		}
+	default:
+		return nil, fmt.Errorf("azmq: unknown backend %d", b)
+	}
+	return e, nil
+}
+
+// Close stops the backend and waits until every connection and goroutine it
+// ran has ended. Listeners and dialers must be closed first.
+func (e *Engine) Close() {
+	e.be.cancel()
+	e.wg.Wait()
+	e.be.close()
+}
+
+// Listener accepts connections on one bound endpoint.
+type Listener struct {
+	opts *Options
+	host Host
+	ep   Endpoint
+	stop func()
+
+	mu     sync.Mutex
+	conns  map[conn]*ring.Pipe
+	closed bool
+}
+
+// Listen binds endpoint and accepts connections whose pipes attach to h.
+func (e *Engine) Listen(endpoint string, opts *Options, h Host) (*Listener, error) {
+	ep, err := ParseEndpoint(endpoint, true)
+	if err != nil {
+		return nil, err
+	}
+	l := &Listener{opts: opts, host: h, conns: map[conn]*ring.Pipe{}}
+	bound, stop, err := e.be.listen(ep, l, opts.HandshakeTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("azmq: bind %s: %w", endpoint, err)
+	}
+	l.ep, l.stop = bound, stop
+	return l, nil
+}
+
+// Addr returns the bound endpoint with its port resolved.
+func (l *Listener) Addr() string { return l.ep.String() }
+
+func (l *Listener) session(c conn, out, room ring.Waker) *Session {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.conns[c] = nil
+	return NewSession(l.opts.NewMechanism(), l.opts.MaxMsgSize, func(peer *crypto.Metadata, _ byte) (*ring.Pipe, error) {
+		p := newPipe(l.opts, peer)
+		l.mu.Lock()
+		if l.closed {
+			l.mu.Unlock()
+			return nil, ErrClosed
+		}
+		l.conns[c] = p
+		l.mu.Unlock()
+		if err := l.host.Attach(p); err != nil {
+			l.mu.Lock()
+			l.conns[c] = nil
+			l.mu.Unlock()
+			return nil, err
+		}
+		return p, nil
+	}, out, room)
+}
+
+func (l *Listener) ended(c conn, _ error) {
+	l.mu.Lock()
+	p := l.conns[c]
+	delete(l.conns, c)
+	l.mu.Unlock()
+	if p != nil {
+		p.SetGone()
+		l.host.Detach(p)
+	}
+}
+
+// Close stops accepting and shuts every accepted connection down, flushing
+// for at most linger.
+func (l *Listener) Close(linger time.Duration) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	conns := make([]conn, 0, len(l.conns))
+	for c := range l.conns {
+		conns = append(conns, c)
+	}
+	l.mu.Unlock()
+	l.stop()
+	for _, c := range conns {
+		c.shutdown(linger)
+	}
+}
+
+func newPipe(o *Options, peer *crypto.Metadata) *ring.Pipe {
+	p := ring.NewPipe(o.SendHWM, o.RecvHWM)
+	p.RoutingID = append([]byte(nil), peer.Identity...)
+	p.PeerType = peer.SocketType
+	return p
+}
+
+// Dialer connects to one endpoint and reconnects after a failure or a lost
+// connection. Its pipe outlives connections.
+type Dialer struct {
+	e    *Engine
+	opts *Options
+	host Host
+	ep   Endpoint
+
+	mu       sync.Mutex
+	pipe     *ring.Pipe
+	cur      conn
+	closed   bool
+	ivl      time.Duration
+	stopWait func()
+}
+
+// Dial starts connecting to endpoint in the background; pipes attach to h.
+func (e *Engine) Dial(endpoint string, opts *Options, h Host) (*Dialer, error) {
+	ep, err := ParseEndpoint(endpoint, false)
+	if err != nil {
+		return nil, err
+	}
+	d := &Dialer{e: e, opts: opts, host: h, ep: ep, ivl: opts.ReconnectIvl}
+	if opts.EagerPipe {
+		d.pipe = newPipe(opts, &crypto.Metadata{})
+		if err := h.Attach(d.pipe); err != nil {
+			return nil, err
+		}
+	}
+	d.attempt()
+	return d, nil
+}
+
+func (d *Dialer) attempt() {
+	d.mu.Lock()
+	d.stopWait = nil
+	closed := d.closed
+	d.mu.Unlock()
+	if !closed {
+		d.e.be.dial(d.ep, d, d.opts.HandshakeTimeout, d.retry)
+	}
+}
+
+// retry schedules the next attempt after the reconnect interval plus a
+// random jitter below it, doubling the interval up to the maximum.
+func (d *Dialer) retry(error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed || d.opts.ReconnectIvl < 0 {
+		return
+	}
+	wait := d.ivl
+	if wait > 0 {
+		wait += rand.N(wait)
+	}
+	if max := d.opts.ReconnectIvlMax; max > d.opts.ReconnectIvl {
+		d.ivl = min(2*d.ivl, max)
+	}
+	d.stopWait = d.e.be.after(wait, d.attempt)
+}
+
+func (d *Dialer) session(c conn, out, room ring.Waker) *Session {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	d.cur = c
+	return NewSession(d.opts.NewMechanism(), d.opts.MaxMsgSize, func(peer *crypto.Metadata, _ byte) (*ring.Pipe, error) {
+		d.mu.Lock()
+		d.ivl = d.opts.ReconnectIvl
+		p := d.pipe
+		d.mu.Unlock()
+		if p != nil {
+			if p.PeerType == "" {
+				p.PeerType = peer.SocketType
+			}
+			return p, nil
+		}
+		p = newPipe(d.opts, peer)
+		if err := d.host.Attach(p); err != nil {
+			return nil, err
+		}
+		d.mu.Lock()
+		d.pipe = p
+		d.mu.Unlock()
+		return p, nil
+	}, out, room)
+}
+
+// ended reconnects unless the dialer is closed or the peer broke the
+// protocol: like libzmq, a connecting side that detects a protocol error
+// itself stops reconnecting to that endpoint (zmtp.md §15).
+func (d *Dialer) ended(c conn, err error) {
+	d.mu.Lock()
+	if d.cur == c {
+		d.cur = nil
+	}
+	fatal := errors.Is(err, ErrProtocol) || errors.Is(err, crypto.ErrSocketType) ||
+		errors.Is(err, crypto.ErrRefused) || errors.Is(err, crypto.ErrHandshake)
+	if fatal {
+		d.closed = true
+	}
+	closed := d.closed
+	d.mu.Unlock()
+	if closed {
+		d.release()
+		return
+	}
+	d.retry(err)
+}
+
+// release ends the dialer's pipe once no connection uses it.
+func (d *Dialer) release() {
+	d.mu.Lock()
+	p := d.pipe
+	if d.cur != nil || p == nil {
+		d.mu.Unlock()
+		return
+	}
+	d.pipe = nil
+	d.mu.Unlock()
+	p.SetGone()
+	d.host.Detach(p)
+}
+
+// Close stops reconnecting and shuts the connection down, flushing for at
+// most linger. Messages queued while no connection exists are dropped.
+func (d *Dialer) Close(linger time.Duration) {
+	d.mu.Lock()
+	if d.closed && d.cur == nil {
+		d.mu.Unlock()
+		d.release()
+		return
+	}
+	d.closed = true
+	stop, c := d.stopWait, d.cur
+	d.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	if c != nil {
+		c.shutdown(linger)
+		return
+	}
+	d.release()
+}

@@ -1,0 +1,366 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/azmq/azmq/crypto"
+	"github.com/azmq/azmq/frame"
+	"github.com/azmq/azmq/ring"
+)
+
+var (
+	// ErrProtocol is a peer that broke ZMTP: bad greeting, malformed frame,
+	// unexpected command. Only that connection is closed.
+	ErrProtocol = errors.New("azmq: protocol error")
+	// ErrMsgSize is a frame larger than the socket's maximum message size.
+	ErrMsgSize = errors.New("azmq: message too large")
+	// ErrHandshakeTimeout is a peer that did not finish its handshake in time.
+	ErrHandshakeTimeout = errors.New("azmq: handshake timed out")
+)
+
+type phase uint8
+
+const (
+	phaseGreeting phase = iota
+	phaseHandshake
+	phaseTraffic
+)
+
+// ReadyFunc is called once the handshake has succeeded, with what the peer
+// declared and the minor version of its greeting. It returns the Pipe the
+// session moves messages through (attached to the socket) or an error that
+// closes the connection.
+type ReadyFunc func(peer *crypto.Metadata, minor byte) (*ring.Pipe, error)
+
+// Session is one ZMTP connection's state machine, sans I/O: the backend reads
+// into ReadBuf and reports the count to Advance, and writes what Output
+// returns, reporting progress to Written.
+//
+// Received frames are decoded in place: a data frame becomes a view into the
+// pooled read buffer, and only a frame that straddles the end of a buffer is
+// copied (once). A frame too large for a read buffer gets a buffer of its own
+// into which the rest of it is read directly.
+type Session struct {
+	mech       crypto.Mechanism
+	maxMsgSize int64
+	ready      ReadyFunc
+	// the backend's Wakers, installed on the pipe at the handshake: output
+	// to write, and room again in the inbound queue
+	outWaker, roomWaker ring.Waker
+
+	phase phase
+	pipe  *ring.Pipe
+	minor byte
+
+	// input side, owned by whoever calls ReadBuf/Advance
+	rbuf    *ring.Buffer
+	r, w    int
+	greet   [frame.GreetingSize]byte
+	greetN  int
+	big     *ring.Buffer // a frame larger than a read buffer, being filled
+	bigN    int
+	bigFlag byte
+	cur     ring.Msg // frames of the message being assembled
+	curSize int64
+	held    bool // cur is complete but pipe.In was full
+
+	sendq sender
+}
+
+// NewSession returns a session that speaks mech; ready is called when the
+// handshake completes. maxMsgSize ≤ 0 means no limit. out and room are the
+// backend's Wakers for "the pipe has messages to send" and "the pipe's
+// inbound queue has room again".
+func NewSession(mech crypto.Mechanism, maxMsgSize int64, ready ReadyFunc, out, room ring.Waker) *Session {
+	s := &Session{mech: mech, maxMsgSize: maxMsgSize, ready: ready, outWaker: out, roomWaker: room}
+	s.sendq.ctl = frame.AppendGreeting(s.sendq.ctl[:0], mech.Name(), mech.AsServer())
+	return s
+}
+
+// Pipe returns the pipe once the handshake has completed, else nil.
+func (s *Session) Pipe() *ring.Pipe { return s.pipe }
+
+// HasControl reports whether control bytes (greeting, handshake commands,
+// PONG) wait to be written: after Advance the backend wakes its writer if so.
+func (s *Session) HasControl() bool { return len(s.sendq.ctl) > 0 }
+
+// Ready reports whether the handshake has completed.
+func (s *Session) Ready() bool { return s.phase == phaseTraffic }
+
+// Held reports whether decoding stopped because the pipe's inbound queue is
+// at its high-water mark; the backend stops reading until the queue's
+// writable Waker fires and then calls Resume.
+func (s *Session) Held() bool { return s.held }
+
+// ReadBuf returns where the next read should land. It is never empty.
+func (s *Session) ReadBuf() []byte {
+	if s.big != nil {
+		return s.big.Bytes()[s.bigN:]
+	}
+	if s.rbuf == nil {
+		s.rbuf = ring.NewBuffer(ring.ReadBufferSize)
+		s.r, s.w = 0, 0
+	}
+	return s.rbuf.Bytes()[s.w:]
+}
+
+// Advance takes n bytes just read into ReadBuf and decodes all complete
+// frames. An error means the connection must be closed.
+func (s *Session) Advance(n int) error {
+	if s.big != nil {
+		s.bigN += n
+		if s.bigN < len(s.big.Bytes()) {
+			return nil
+		}
+		b := s.big
+		s.big = nil
+		if err := s.frameDone(s.bigFlag, ring.OwnedFrame(b, b.Bytes())); err != nil {
+			return err
+		}
+		return s.decode()
+	}
+	s.w += n
+	return s.decode()
+}
+
+// Idle releases the read buffer when it holds nothing undecoded, so an idle
+// connection keeps no 64 KiB buffer. Call it when a read would block.
+func (s *Session) Idle() {
+	if s.rbuf != nil && s.r == s.w && s.big == nil {
+		s.rbuf.Unref()
+		s.rbuf = nil
+	}
+}
+
+// Resume retries delivering a message held back by a full inbound queue and
+// goes on decoding what is buffered.
+func (s *Session) Resume() error {
+	if !s.held {
+		return nil
+	}
+	if err := s.deliver(); err != nil || s.held {
+		return err
+	}
+	return s.decode()
+}
+
+// Close releases every buffer and message the session holds.
+func (s *Session) Close() {
+	s.cur.Release()
+	if s.rbuf != nil {
+		s.rbuf.Unref()
+		s.rbuf = nil
+	}
+	if s.big != nil {
+		s.big.Unref()
+		s.big = nil
+	}
+	s.sendq.reset()
+}
+
+func (s *Session) decode() error {
+	for !s.held && s.rbuf != nil {
+		if s.phase == phaseGreeting {
+			done, err := s.decodeGreeting()
+			if err != nil || !done {
+				return err
+			}
+			continue
+		}
+		buf := s.rbuf.Bytes()[s.r:s.w]
+		h, err := frame.ParseHeader(buf)
+		if errors.Is(err, frame.ErrShort) {
+			return s.compact(0)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrProtocol, err)
+		}
+		if s.maxMsgSize > 0 && (h.Size > uint64(s.maxMsgSize) || uint64(s.curSize)+h.Size > uint64(s.maxMsgSize)) {
+			return fmt.Errorf("%w: frame of %d bytes, limit %d", ErrMsgSize, h.Size, s.maxMsgSize)
+		}
+		total := uint64(h.Len) + h.Size
+		if uint64(len(buf)) < total {
+			if total > uint64(ring.ReadBufferSize) && !h.Command() {
+				s.startBig(h, buf)
+				continue
+			}
+			if total > uint64(ring.ReadBufferSize) && h.Size > maxCommandSize {
+				return fmt.Errorf("%w: command of %d bytes", ErrProtocol, h.Size)
+			}
+			return s.compact(int(total))
+		}
+		body := buf[h.Len:total]
+		s.r += int(total)
+		if err := s.onFrame(h, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxCommandSize bounds a command frame: commands are parsed from a read
+// buffer, never from a buffer of their own. CURVE MESSAGE frames carrying big
+// messages will be given the big-frame path when that mechanism lands.
+const maxCommandSize = ring.ReadBufferSize - 9
+
+// startBig moves the start of a frame larger than a read buffer into a buffer
+// of its own, which the backend then reads the rest of the frame into.
+func (s *Session) startBig(h frame.Header, buf []byte) {
+	b := ring.NewBuffer(int(h.Size))
+	s.bigN = copy(b.Bytes(), buf[h.Len:])
+	s.bigFlag = h.Flags
+	s.big = b
+	s.r = s.w
+	s.releaseIfEmpty()
+}
+
+// compact makes room for a frame of need bytes (0: unknown, header
+// incomplete) that straddles the end of the read buffer by copying the
+// undecoded tail to a fresh buffer. Frames decoded earlier keep viewing the
+// old buffer.
+func (s *Session) compact(need int) error {
+	if s.r == s.w {
+		s.releaseIfEmpty()
+		return nil
+	}
+	if need == 0 {
+		need = 9 // the longest header
+	}
+	if len(s.rbuf.Bytes())-s.r >= need {
+		return nil
+	}
+	nb := ring.NewBuffer(ring.ReadBufferSize)
+	n := copy(nb.Bytes(), s.rbuf.Bytes()[s.r:s.w])
+	s.rbuf.Unref()
+	s.rbuf = nb
+	s.r, s.w = 0, n
+	return nil
+}
+
+// releaseIfEmpty resets an emptied read buffer for reuse if no frame views
+// it, and otherwise hands it over to those frames.
+func (s *Session) releaseIfEmpty() {
+	if s.rbuf == nil || s.r != s.w {
+		return
+	}
+	if s.rbuf.Refs() == 1 {
+		s.r, s.w = 0, 0
+		return
+	}
+	s.rbuf.Unref()
+	s.rbuf = nil
+}
+
+func (s *Session) decodeGreeting() (bool, error) {
+	n := copy(s.greet[s.greetN:], s.rbuf.Bytes()[s.r:s.w])
+	s.greetN += n
+	s.r += n
+	g, err := frame.ParseGreeting(s.greet[:s.greetN])
+	if errors.Is(err, frame.ErrShort) {
+		s.releaseIfEmpty()
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrProtocol, err)
+	}
+	if string(g.MechanismName()) != s.mech.Name() {
+		return false, fmt.Errorf("%w: %w: peer uses %q, we use %q", ErrProtocol, frame.ErrMechanism, g.MechanismName(), s.mech.Name())
+	}
+	s.minor = g.Minor
+	if g.Major > 3 {
+		s.minor = 1
+	}
+	out, err := s.mech.Start(s.sendq.ctl)
+	if err != nil {
+		return false, err
+	}
+	s.sendq.ctl = out
+	s.phase = phaseHandshake
+	return true, nil
+}
+
+func (s *Session) onFrame(h frame.Header, body []byte) error {
+	if s.phase == phaseHandshake {
+		if !h.Command() {
+			return fmt.Errorf("%w: message frame during the handshake", ErrProtocol)
+		}
+		cmd, err := frame.ParseCommand(body)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrProtocol, err)
+		}
+		out, done, err := s.mech.Next(s.sendq.ctl, cmd)
+		s.sendq.ctl = out
+		if err != nil {
+			return err
+		}
+		if done {
+			return s.handshakeDone()
+		}
+		return nil
+	}
+	if !h.Command() {
+		return s.frameDone(h.Flags, ring.NewFrame(s.rbuf, body))
+	}
+	cmd, err := frame.ParseCommand(body)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrProtocol, err)
+	}
+	return s.onCommand(cmd)
+}
+
+func (s *Session) handshakeDone() error {
+	p, err := s.ready(s.mech.Peer(), s.minor)
+	if err != nil {
+		return err
+	}
+	s.pipe = p
+	s.phase = phaseTraffic
+	p.Out.SetWakers(s.outWaker, nil)
+	p.In.SetWakers(nil, s.roomWaker)
+	return nil
+}
+
+// onCommand handles a command in traffic. Unknown commands are ignored, as
+// libzmq ignores them (zmtp.md §5).
+func (s *Session) onCommand(cmd frame.Command) error {
+	switch cmd.Kind {
+	case frame.CmdPing:
+		_, ctx, err := frame.ParsePing(cmd.Data)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrProtocol, err)
+		}
+		s.sendq.ctl = frame.AppendPong(s.sendq.ctl, ctx)
+	case frame.CmdError:
+		reason, _ := frame.ParseError(cmd.Data)
+		return fmt.Errorf("%w: %q", crypto.ErrRefused, reason)
+	}
+	return nil
+}
+
+// frameDone appends one received data frame (its reference handed over) to
+// the message being assembled and delivers the message on its last frame.
+func (s *Session) frameDone(flags byte, f ring.Frame) error {
+	s.curSize += int64(len(f.Data))
+	s.cur.AppendFrame(f)
+	if flags&frame.FlagMore != 0 {
+		return nil
+	}
+	return s.deliver()
+}
+
+func (s *Session) deliver() error {
+	err := s.pipe.In.Push(&s.cur)
+	switch {
+	case err == nil:
+		s.held = false
+		s.curSize = 0
+	case errors.Is(err, ring.ErrFull):
+		s.held = true
+	default:
+		s.held = false
+		s.cur.Release()
+		s.curSize = 0
+	}
+	return nil
+}

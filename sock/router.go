@@ -1,0 +1,170 @@
+package sock
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/azmq/azmq/ring"
+)
+
+// routerSocket is ROUTER (spec/sockets.md §3.4, RFC 28): fair-queued
+// receive with the peer's routing id prepended, send routed by the first
+// frame.
+type routerSocket struct {
+	base
+	mandatory bool
+
+	// Guarded by smu.
+	byID   map[string]*peer
+	nextID uint32 // the counter behind generated ids, from a random start as libzmq
+}
+
+func newRouter(opts Options) *routerSocket {
+	s := &routerSocket{
+		mandatory: opts.RouterMandatory,
+		byID:      make(map[string]*peer),
+		nextID:    rand.Uint32(),
+	}
+	s.init(Router)
+	return s
+}
+
+// Attach names the peer by its announced Identity, or by a generated id
+// stored into p.RoutingID; a peer announcing an id in use is refused, as
+// libzmq does without ROUTER_HANDOVER.
+func (s *routerSocket) Attach(p *ring.Pipe) error {
+	s.lockBoth()
+	if s.closed.Load() {
+		s.unlockBoth()
+		return ErrClosed
+	}
+	if len(p.RoutingID) == 0 {
+		p.RoutingID = s.generateID()
+	} else if _, taken := s.byID[string(p.RoutingID)]; taken {
+		s.unlockBoth()
+		return fmt.Errorf("azmq: ROUTER: routing id %x already in use", p.RoutingID)
+	}
+	// Its own room Signal: a mandatory sender waits for this peer only, and
+	// a wake meant for it must not be taken by a sender waiting for another.
+	pe := &peer{p: p, room: ring.NewSignal()}
+	s.byID[string(p.RoutingID)] = pe
+	s.in.add(pe)
+	s.unlockBoth()
+	s.installWakers(pe)
+	return nil
+}
+
+// generateID returns 0x00 followed by the big-endian counter (libzmq's
+// form), skipping any id a peer happens to have announced.
+func (s *routerSocket) generateID() []byte {
+	for {
+		id := make([]byte, 5)
+		binary.BigEndian.PutUint32(id[1:], s.nextID)
+		s.nextID++
+		if _, taken := s.byID[string(id)]; !taken {
+			return id
+		}
+	}
+}
+
+// Detach makes the peer's id unroutable at once; its queued messages are
+// still received.
+func (s *routerSocket) Detach(p *ring.Pipe) {
+	s.lockBoth()
+	defer s.unlockBoth()
+	pe := s.byID[string(p.RoutingID)]
+	if pe == nil || pe.p != p {
+		return // refused at Attach, or detached already
+	}
+	delete(s.byID, string(p.RoutingID))
+	s.dropPeer(pe)
+}
+
+// Recv fair-queues the next message into m, with the sender's routing id as
+// a new first frame; that frame views the pipe's RoutingID and must not be
+// modified.
+func (s *routerSocket) Recv(ctx context.Context, m *ring.Msg) error {
+	waited := false
+	for {
+		if s.closed.Load() {
+			return ErrClosed
+		}
+		s.rmu.Lock()
+		pe := s.in.pop(m)
+		more := pe != nil && waited && s.in.any()
+		s.rmu.Unlock()
+		if pe != nil {
+			m.Prepend(pe.p.RoutingID)
+			if more {
+				s.recvSig.Wake()
+			}
+			return nil
+		}
+		if err := s.wait(ctx, s.recvSig, "recv"); err != nil {
+			return err
+		}
+		waited = true
+	}
+}
+
+// Send routes m by its first frame, which is released rather than sent. A
+// message with nothing after the id, an unknown id or a full pipe are
+// dropped silently (m emptied, nil returned), except that with
+// RouterMandatory an unroutable message fails with ErrHostUnreachable and a
+// full pipe blocks until it has room.
+func (s *routerSocket) Send(ctx context.Context, m *ring.Msg) error {
+	if m.Len() == 0 {
+		return errNoFrames
+	}
+	waited := false
+	for {
+		if s.closed.Load() {
+			return ErrClosed
+		}
+		if m.Len() < 2 {
+			m.Release() // an id without a body: libzmq ignores it
+			return nil
+		}
+		s.smu.Lock()
+		pe := s.byID[string(m.Frame(0))]
+		if pe == nil {
+			s.smu.Unlock()
+			return s.unroutable(m)
+		}
+		id := m.TakeFront()
+		err := pe.p.Out.Push(m)
+		if err != nil {
+			m.PrependFrame(id)
+		}
+		s.smu.Unlock()
+		switch err {
+		case nil:
+			id.Release()
+			if waited {
+				pe.room.Wake() // for the next sender parked on this peer
+			}
+			return nil
+		case ring.ErrClosed: // gone, Detach not seen yet
+			return s.unroutable(m)
+		}
+		if !s.mandatory {
+			m.Release()
+			return nil
+		}
+		if err := s.wait(ctx, pe.room, "send"); err != nil {
+			return err
+		}
+		waited = true
+	}
+}
+
+// unroutable drops m, or refuses it under RouterMandatory.
+func (s *routerSocket) unroutable(m *ring.Msg) error {
+	if s.mandatory {
+		return fmt.Errorf("azmq: ROUTER send to %x: %w", m.Frame(0), ErrHostUnreachable)
+	}
+	m.Release()
+	return nil
+}

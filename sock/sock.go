@@ -1,0 +1,260 @@
+package sock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/azmq/azmq/ring"
+)
+
+// Type is a socket type, numbered as libzmq's ZMQ_* constants (also the
+// ZMTP/2.0 socket-type byte) so that users' knowledge and pyzmq parity tests
+// carry over.
+type Type int
+
+// Socket types (spec/sockets.md §2).
+const (
+	Pair   Type = 0  // exclusive pair, RFC 31
+	Pub    Type = 1  // publisher, RFC 29
+	Sub    Type = 2  // subscriber, RFC 29
+	Req    Type = 3  // requester, RFC 28
+	Rep    Type = 4  // replier, RFC 28
+	Dealer Type = 5  // asynchronous requester, RFC 28
+	Router Type = 6  // routing replier, RFC 28
+	Pull   Type = 7  // pipeline sink, RFC 30
+	Push   Type = 8  // pipeline source, RFC 30
+	XPub   Type = 9  // publisher that sees subscriptions, RFC 29
+	XSub   Type = 10 // subscriber that sends raw subscriptions, RFC 29
+)
+
+var typeNames = [...]string{"PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB"}
+
+// String returns the ZMTP Socket-Type name, such as "DEALER".
+func (t Type) String() string {
+	if t >= 0 && int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return "Type(" + strconv.Itoa(int(t)) + ")"
+}
+
+var (
+	// ErrClosed is returned by every call on a closed socket.
+	ErrClosed = errors.New("azmq: socket closed")
+	// ErrState reports a REQ/REP alternation violation (libzmq's EFSM).
+	ErrState = errors.New("azmq: operation not valid in the current state")
+	// ErrHostUnreachable reports an unroutable ROUTER message under RouterMandatory.
+	ErrHostUnreachable = errors.New("azmq: host unreachable")
+	// ErrNotSupported reports an operation the socket type does not have (libzmq's ENOTSUP).
+	ErrNotSupported = errors.New("azmq: operation not supported by this socket type")
+)
+
+var (
+	// errNoFrames refuses a message without frames: ZMTP cannot carry one.
+	errNoFrames = errors.New("azmq: message has no frames")
+	// errPairTaken refuses a second PAIR peer; libzmq ignores it, we let the
+	// transport close it (spec/sockets.md §5).
+	errPairTaken = errors.New("azmq: PAIR socket already has a peer")
+)
+
+// Options are the pattern options a socket needs at creation.
+type Options struct {
+	// RouterMandatory makes ROUTER report unroutable messages with
+	// ErrHostUnreachable and block on a full peer instead of dropping.
+	RouterMandatory bool
+}
+
+// Socket is one ZeroMQ socket pattern over the pipes of its peers.
+type Socket interface {
+	// Attach adds a pipe to a new peer. p.RoutingID is the peer's announced Identity (may be empty).
+	// An error means the socket refuses the peer (e.g. PAIR already has one); the transport then closes it.
+	Attach(p *ring.Pipe) error
+	// Detach: the peer is gone for good (p.Gone() is true). Messages already in p.In are still delivered, then the pipe is dropped.
+	Detach(p *ring.Pipe)
+	// Send takes over m's frames on success (m is left empty); on error m is untouched and still the caller's.
+	// Blocks (honouring ctx) where libzmq blocks; a cancelled/expired ctx returns an error wrapping ctx.Err().
+	Send(ctx context.Context, m *ring.Msg) error
+	// Recv moves the next message into m (releasing what m held); blocks honouring ctx.
+	// On error m is untouched.
+	Recv(ctx context.Context, m *ring.Msg) error
+	// Close wakes every blocked Send/Recv with ErrClosed; later calls return ErrClosed. Pipes are not touched (the root closes transports).
+	Close()
+}
+
+// New returns a socket of type t.
+func New(t Type, opts Options) (Socket, error) {
+	switch t {
+	case Pair:
+		return newPlain(t, true, true, true), nil
+	case Push:
+		return newPlain(t, true, false, false), nil
+	case Pull:
+		return newPlain(t, false, true, false), nil
+	case Dealer:
+		return newPlain(t, true, true, false), nil
+	case Req:
+		return newReq(), nil
+	case Rep:
+		return newRep(), nil
+	case Router:
+		return newRouter(opts), nil
+	case Pub, Sub, XPub, XSub:
+		return nil, fmt.Errorf("azmq: %v socket not implemented yet: %w", t, ErrNotSupported)
+	}
+	return nil, fmt.Errorf("azmq: unknown socket type %v: %w", t, ErrNotSupported)
+}
+
+// peer is the socket's record of one attached pipe.
+type peer struct {
+	p *ring.Pipe
+	// room is the peer's own send Signal where a sender waits for this pipe
+	// and no other (ROUTER); nil where any pipe will do.
+	room *ring.Signal
+	// detached is set by Detach; guarded by both of base's mutexes, so either
+	// one suffices to read it.
+	detached bool
+}
+
+// base holds what every pattern shares: the two balancers, the wake-up
+// Signals and the closed state.
+type base struct {
+	typ Type
+
+	closed atomic.Bool
+	done   chan struct{} // closed by Close, so that every waiter leaves
+
+	sendSig *ring.Signal // some Out queue has room again, or a peer arrived
+	recvSig *ring.Signal // some In queue became readable
+
+	smu sync.Mutex
+	out lb // guarded by smu
+
+	rmu sync.Mutex
+	in  fq // guarded by rmu
+}
+
+func (b *base) init(t Type) {
+	b.typ = t
+	b.done = make(chan struct{})
+	b.sendSig = ring.NewSignal()
+	b.recvSig = ring.NewSignal()
+}
+
+// Close wakes every blocked call; the pipes stay with their transports.
+func (b *base) Close() {
+	if b.closed.CompareAndSwap(false, true) {
+		close(b.done)
+	}
+}
+
+// lockBoth takes both mutexes in the package's lock order.
+func (b *base) lockBoth() {
+	b.smu.Lock()
+	b.rmu.Lock()
+}
+
+func (b *base) unlockBoth() {
+	b.rmu.Unlock()
+	b.smu.Unlock()
+}
+
+// installWakers points the peer's socket-side wake-ups at the socket's
+// Signals (or the peer's own room Signal). It runs after the peer is
+// published under the mutexes, so that a waiter woken here finds the peer;
+// SetWakers wakes at once for messages that arrived before.
+func (b *base) installWakers(pe *peer) {
+	pe.p.In.SetWakers(b.recvSig, nil)
+	if pe.room != nil {
+		pe.p.Out.SetWakers(nil, pe.room)
+		return
+	}
+	pe.p.Out.SetWakers(nil, b.sendSig)
+	b.sendSig.Wake() // a sender parked for want of any pipe may go on
+}
+
+// dropPeer removes pe from routing at once and from fair-queuing once its
+// queued messages are read; the caller holds both mutexes.
+func (b *base) dropPeer(pe *peer) {
+	pe.detached = true
+	b.out.remove(pe)
+	if pe.p.In.Len() == 0 {
+		b.in.remove(pe)
+	}
+}
+
+// wait parks until sig fires, ctx ends or the socket closes. It fails
+// without parking when ctx is already done, so that an expired context
+// cannot race a pending wake forever.
+func (b *base) wait(ctx context.Context, sig *ring.Signal, op string) error {
+	if err := ctx.Err(); err != nil {
+		return b.ctxErr(op, err)
+	}
+	select {
+	case <-sig.C():
+		return nil
+	case <-ctx.Done():
+		return b.ctxErr(op, ctx.Err())
+	case <-b.done:
+		return ErrClosed
+	}
+}
+
+func (b *base) ctxErr(op string, err error) error {
+	return fmt.Errorf("azmq: %v %s: %w", b.typ, op, err)
+}
+
+// sendLB load-balances m over the attached pipes, parking while none can
+// take it (spec/sockets.md §1, libzmq lb.cpp).
+func (b *base) sendLB(ctx context.Context, m *ring.Msg) error {
+	if m.Len() == 0 {
+		return errNoFrames
+	}
+	waited := false
+	for {
+		if b.closed.Load() {
+			return ErrClosed
+		}
+		b.smu.Lock()
+		pe := b.out.push(m)
+		b.smu.Unlock()
+		if pe != nil {
+			if waited {
+				// The wake we consumed may have stood for room that other
+				// parked senders could use too.
+				b.sendSig.Wake()
+			}
+			return nil
+		}
+		if err := b.wait(ctx, b.sendSig, "send"); err != nil {
+			return err
+		}
+		waited = true
+	}
+}
+
+// recvFQ fair-queues one message into m, parking while no pipe has one.
+func (b *base) recvFQ(ctx context.Context, m *ring.Msg) error {
+	waited := false
+	for {
+		if b.closed.Load() {
+			return ErrClosed
+		}
+		b.rmu.Lock()
+		pe := b.in.pop(m)
+		more := pe != nil && waited && b.in.any()
+		b.rmu.Unlock()
+		if pe != nil {
+			if more {
+				b.recvSig.Wake()
+			}
+			return nil
+		}
+		if err := b.wait(ctx, b.recvSig, "recv"); err != nil {
+			return err
+		}
+		waited = true
+	}
+}

@@ -1,0 +1,230 @@
+package azmq
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/azmq/azmq/crypto"
+	"github.com/azmq/azmq/engine"
+	"github.com/azmq/azmq/ring"
+	"github.com/azmq/azmq/sock"
+)
+
+// Socket is a ZeroMQ socket. It is safe for concurrent use: one goroutine
+// may Recv while others Send.
+type Socket struct {
+	ctx  *Context
+	typ  Type
+	opts options
+	eo   engine.Options
+	pat  sock.Socket
+
+	mu        sync.Mutex
+	listeners map[string]*engine.Listener
+	dialers   map[string]*engine.Dialer
+	last      string
+	closed    bool
+}
+
+func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
+	o := defaultOptions(t)
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if len(o.routingID) > 255 {
+		return nil, fmt.Errorf("azmq: routing id of %d bytes, at most 255", len(o.routingID))
+	}
+	pat, err := sock.New(t, sock.Options{RouterMandatory: o.routerMandatory})
+	if err != nil {
+		return nil, err
+	}
+	s := &Socket{ctx: c, typ: t, opts: o, pat: pat,
+		listeners: map[string]*engine.Listener{}, dialers: map[string]*engine.Dialer{}}
+	cfg := crypto.Config{SocketType: t.String(), Identity: o.routingID}
+	s.eo = engine.Options{
+		NewMechanism:     func() crypto.Mechanism { return crypto.NewNull(cfg) },
+		SendHWM:          o.sendHWM,
+		RecvHWM:          o.recvHWM,
+		MaxMsgSize:       o.maxMsgSize,
+		HandshakeTimeout: o.handshakeTimeout,
+		ReconnectIvl:     o.reconnectIvl,
+		ReconnectIvlMax:  o.reconnectIvlMax,
+		EagerPipe:        t != Router,
+	}
+	if o.reconnectIvl == 0 {
+		s.eo.ReconnectIvl = -1 // libzmq: an interval of 0 means no reconnection
+	}
+	return s, nil
+}
+
+// Type returns the socket's type.
+func (s *Socket) Type() Type { return s.typ }
+
+// Bind accepts connections on endpoint, such as "tcp://127.0.0.1:5555",
+// "tcp://*:0" (any interface, an ephemeral port) or "tcp://[::1]:*".
+func (s *Socket) Bind(endpoint string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("azmq: bind %s: %w", endpoint, ErrClosed)
+	}
+	l, err := s.ctx.eng.Listen(endpoint, &s.eo, s.pat)
+	if err != nil {
+		return err
+	}
+	s.listeners[l.Addr()] = l
+	if l.Addr() != endpoint {
+		s.listeners[endpoint] = l
+	}
+	s.last = l.Addr()
+	return nil
+}
+
+// Connect starts connecting to endpoint in the background and returns at
+// once; the socket reconnects after a failure or a lost connection, as
+// libzmq does. Messages sent meanwhile are queued for the peer.
+func (s *Socket) Connect(endpoint string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("azmq: connect %s: %w", endpoint, ErrClosed)
+	}
+	if _, ok := s.dialers[endpoint]; ok {
+		return nil
+	}
+	d, err := s.ctx.eng.Dial(endpoint, &s.eo, s.pat)
+	if err != nil {
+		return fmt.Errorf("azmq: connect %s: %w", endpoint, err)
+	}
+	s.dialers[endpoint] = d
+	s.last = endpoint
+	return nil
+}
+
+// Unbind stops accepting on an endpoint given to Bind (or the address Addr
+// reported for it) and closes the connections it accepted.
+func (s *Socket) Unbind(endpoint string) error {
+	s.mu.Lock()
+	l, ok := s.listeners[endpoint]
+	if ok {
+		for k, v := range s.listeners {
+			if v == l {
+				delete(s.listeners, k)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("azmq: unbind %s: %w: not bound", endpoint, ErrInvalidEndpoint)
+	}
+	l.Close(s.opts.linger)
+	return nil
+}
+
+// Disconnect stops connecting to an endpoint given to Connect and closes
+// its connection.
+func (s *Socket) Disconnect(endpoint string) error {
+	s.mu.Lock()
+	d, ok := s.dialers[endpoint]
+	delete(s.dialers, endpoint)
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("azmq: disconnect %s: %w: not connected", endpoint, ErrInvalidEndpoint)
+	}
+	d.Close(s.opts.linger)
+	return nil
+}
+
+// Addr returns the last endpoint bound or connected, with a wildcard port
+// resolved: "tcp://127.0.0.1:41235" after Bind("tcp://127.0.0.1:*").
+func (s *Socket) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
+
+// Close closes the socket at once; its connections go on sending what is
+// queued for at most the linger time, in the background (Context.Close waits
+// for them). Blocked calls return ErrClosed.
+func (s *Socket) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.closed = true
+	ls, ds := s.listeners, s.dialers
+	s.listeners, s.dialers = nil, nil
+	s.mu.Unlock()
+	s.pat.Close()
+	done := map[*engine.Listener]bool{}
+	for _, l := range ls {
+		if !done[l] {
+			done[l] = true
+			l.Close(s.opts.linger)
+		}
+	}
+	for _, d := range ds {
+		d.Close(s.opts.linger)
+	}
+	s.ctx.forget(s)
+	return nil
+}
+
+var msgPool = sync.Pool{New: func() any { return new(ring.Msg) }}
+
+// Send sends one message made of frames, copying them: the caller may reuse
+// the slices once Send returns. It blocks while libzmq would (no peer, or
+// every peer at its high-water mark, for PUSH, DEALER, REQ and PAIR) until ctx
+// ends.
+func (s *Socket) Send(ctx context.Context, frames ...[]byte) error {
+	total := 0
+	for _, f := range frames {
+		total += len(f)
+	}
+	m := msgPool.Get().(*ring.Msg)
+	defer msgPool.Put(m)
+	buf := ring.NewBuffer(total)
+	b := buf.Bytes()
+	off := 0
+	for _, f := range frames {
+		n := copy(b[off:], f)
+		m.AppendFrame(ring.NewFrame(buf, b[off:off+n:off+n]))
+		off += n
+	}
+	buf.Unref()
+	if len(frames) == 0 {
+		m.Append(nil)
+	}
+	err := s.pat.Send(ctx, m)
+	m.Release()
+	return err
+}
+
+// Recv receives the next message, as fresh slices the caller owns.
+func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
+	m := msgPool.Get().(*ring.Msg)
+	defer msgPool.Put(m)
+	if err := s.pat.Recv(ctx, m); err != nil {
+		return nil, err
+	}
+	b := make([]byte, m.Size())
+	out := make([][]byte, m.Len())
+	off := 0
+	for i := range out {
+		n := copy(b[off:], m.Frame(i))
+		out[i] = b[off : off+n : off+n]
+		off += n
+	}
+	m.Release()
+	return out, nil
+}
+
+// SendMsg sends m without copying. On success the socket owns m's frames and
+// m is left empty for reuse; on error m is unchanged and still the caller's.
+func (s *Socket) SendMsg(ctx context.Context, m *Msg) error { return s.pat.Send(ctx, m) }
+
+// RecvMsg receives the next message into m, releasing what m held. Its
+// frames view pooled buffers until m.Release or the next RecvMsg into m.
+func (s *Socket) RecvMsg(ctx context.Context, m *Msg) error { return s.pat.Recv(ctx, m) }

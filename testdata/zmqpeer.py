@@ -1,0 +1,70 @@
+"""A libzmq peer for azmq's interop tests, driven over stdin/stdout.
+
+Usage: zmqpeer.py TYPE bind|connect ENDPOINT [ROUTING_ID_HEX]
+
+Prints "ready ENDPOINT" once bound or connected, then reads one JSON command
+per line:
+  {"send": ["hex", ...]}   send one multipart message
+  {"recv": n}              receive n messages, print each as a JSON list of hex
+  {"echo": n}              receive n messages and send each back unchanged
+  {"sleep": seconds}
+  {"quit": true}
+Each command answers with a JSON line (possibly several for recv).
+"""
+import json
+import sys
+import time
+
+import zmq
+
+TYPES = {"PAIR": zmq.PAIR, "PUB": zmq.PUB, "SUB": zmq.SUB, "REQ": zmq.REQ,
+         "REP": zmq.REP, "DEALER": zmq.DEALER, "ROUTER": zmq.ROUTER,
+         "PULL": zmq.PULL, "PUSH": zmq.PUSH, "XPUB": zmq.XPUB, "XSUB": zmq.XSUB}
+
+
+def out(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def main():
+    kind, how, endpoint = sys.argv[1], sys.argv[2], sys.argv[3]
+    ctx = zmq.Context()
+    s = ctx.socket(TYPES[kind])
+    s.setsockopt(zmq.LINGER, 2000)
+    s.setsockopt(zmq.RCVTIMEO, 10000)
+    s.setsockopt(zmq.SNDTIMEO, 10000)
+    if len(sys.argv) > 4 and sys.argv[4]:
+        s.setsockopt(zmq.ROUTING_ID, bytes.fromhex(sys.argv[4]))
+    if how == "bind":
+        s.bind(endpoint)
+        endpoint = s.getsockopt(zmq.LAST_ENDPOINT).decode()
+    else:
+        s.connect(endpoint)
+    out({"ready": endpoint})
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        try:
+            if "send" in cmd:
+                s.send_multipart([bytes.fromhex(f) for f in cmd["send"]])
+                out({"ok": True})
+            elif "recv" in cmd:
+                for _ in range(cmd["recv"]):
+                    out({"msg": [f.hex() for f in s.recv_multipart()]})
+            elif "echo" in cmd:
+                for _ in range(cmd["echo"]):
+                    s.send_multipart(s.recv_multipart())
+                out({"ok": True})
+            elif "sleep" in cmd:
+                time.sleep(cmd["sleep"])
+                out({"ok": True})
+            elif "quit" in cmd:
+                break
+        except zmq.ZMQError as e:
+            out({"error": str(e)})
+    s.close()
+    ctx.term()
+
+
+if __name__ == "__main__":
+    main()
