@@ -64,6 +64,7 @@ type loop struct {
 	timers timerHeap
 	seq    uint64
 	iovecs []unix.Iovec // writev scratch
+	pollFn func(uintptr) bool
 
 	mu      sync.Mutex
 	tasks   []func()
@@ -100,6 +101,7 @@ func newLoop() (*loop, error) {
 		unix.Close(evfd)
 		return nil, err
 	}
+	l.pollFn = l.poll // one closure for the loop's life, not one per turn
 	l.file = os.NewFile(uintptr(epfd), "epoll")
 	l.raw, err = l.file.SyscallConn()
 	if err != nil {
@@ -157,19 +159,23 @@ func (l *loop) schedule(c *epConn) {
 	l.wake()
 }
 
+// poll collects ready events without blocking; returning false parks the
+// loop in the runtime poller until the epoll fd is readable.
+func (l *loop) poll(uintptr) bool {
+	n, err := unix.EpollWait(l.epfd, l.events, 0)
+	if err != nil && err != unix.EINTR {
+		l.nready = 0
+		return true
+	}
+	l.nready = max(n, 0)
+	return n > 0 || l.woken.Load() || l.halt.Load()
+}
+
 func (l *loop) run() {
 	defer close(l.done)
 	var buf [8]byte
 	for {
-		err := l.raw.Read(func(uintptr) bool {
-			n, err := unix.EpollWait(l.epfd, l.events, 0)
-			if err != nil && err != unix.EINTR {
-				l.nready = 0
-				return true
-			}
-			l.nready = max(n, 0)
-			return n > 0 || l.woken.Load() || l.halt.Load()
-		})
+		err := l.raw.Read(l.pollFn)
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			return
 		}

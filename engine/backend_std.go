@@ -95,6 +95,7 @@ type stdConn struct {
 	closing chan struct{}
 	once    sync.Once
 	linger  time.Duration
+	wv      vecWriter // used by the writer goroutine only
 }
 
 func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
@@ -180,7 +181,6 @@ func (c *stdConn) readLoop() error {
 }
 
 func (c *stdConn) write() {
-	var bufs net.Buffers
 	for {
 		c.mu.Lock()
 		iov := c.s.Output()
@@ -207,12 +207,7 @@ func (c *stdConn) write() {
 			}
 			continue
 		}
-		total := 0
-		for _, b := range iov {
-			total += len(b)
-		}
-		bufs = append(bufs[:0], iov...)
-		n, err := bufs.WriteTo(c.nc)
+		n, err := c.writeOut(iov)
 		c.mu.Lock()
 		c.s.Written(int(n))
 		c.mu.Unlock()

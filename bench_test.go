@@ -1,0 +1,117 @@
+package azmq_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/azmq/azmq"
+)
+
+// benchPair returns two connected sockets of the given types on a context
+// with backend b, over tcp loopback, and closes everything at the end.
+func benchPair(b *testing.B, backend azmq.Backend, bindT, connT azmq.Type) (*azmq.Socket, *azmq.Socket) {
+	b.Helper()
+	c := azmq.NewContext(azmq.WithBackend(backend))
+	srv, err := c.NewSocket(bindT, azmq.WithLinger(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cli, err := c.NewSocket(connT, azmq.WithLinger(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := srv.Bind("tcp://127.0.0.1:*"); err != nil {
+		b.Fatal(err)
+	}
+	if err := cli.Connect(srv.Addr()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return srv, cli
+}
+
+// BenchmarkReqRepTCP measures one REQ/REP round trip over tcp loopback on
+// each backend, side by side.
+func BenchmarkReqRepTCP(b *testing.B) {
+	for _, backend := range backends {
+		for _, size := range []int{16, 4096} {
+			b.Run(fmt.Sprintf("backend=%s/size=%d", backend, size), func(b *testing.B) {
+				rep, req := benchPair(b, backend, azmq.Rep, azmq.Req)
+				ctx := context.Background()
+				done := make(chan error, 1)
+				go func() {
+					var m azmq.Msg
+					for {
+						if err := rep.RecvMsg(ctx, &m); err != nil {
+							done <- nil
+							return
+						}
+						if err := rep.SendMsg(ctx, &m); err != nil {
+							done <- err
+							return
+						}
+					}
+				}()
+				payload := make([]byte, size)
+				var m azmq.Msg
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				for b.Loop() {
+					m.Append(payload)
+					if err := req.SendMsg(ctx, &m); err != nil {
+						b.Fatal(err)
+					}
+					if err := req.RecvMsg(ctx, &m); err != nil {
+						b.Fatal(err)
+					}
+					m.Release()
+				}
+				b.StopTimer()
+				rep.Close()
+				<-done
+			})
+		}
+	}
+}
+
+// BenchmarkPushPullTCP measures one-way throughput over tcp loopback.
+func BenchmarkPushPullTCP(b *testing.B) {
+	for _, backend := range backends {
+		for _, size := range []int{16, 256, 65536} {
+			b.Run(fmt.Sprintf("backend=%s/size=%d", backend, size), func(b *testing.B) {
+				pull, push := benchPair(b, backend, azmq.Pull, azmq.Push)
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				n := b.N
+				done := make(chan error, 1)
+				go func() {
+					var m azmq.Msg
+					for i := 0; i < n; i++ {
+						if err := pull.RecvMsg(ctx, &m); err != nil {
+							done <- err
+							return
+						}
+					}
+					m.Release()
+					done <- nil
+				}()
+				payload := make([]byte, size)
+				var m azmq.Msg
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < n; i++ {
+					m.Append(payload)
+					if err := push.SendMsg(ctx, &m); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := <-done; err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+}

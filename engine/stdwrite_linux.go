@@ -1,0 +1,74 @@
+//go:build linux
+
+package engine
+
+import (
+	"net"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// vecWriter writes a batch with writev through the runtime poller without
+// allocating: net.Buffers escapes to the heap on every WriteTo.
+type vecWriter struct {
+	raw     syscall.RawConn
+	fn      func(uintptr) bool // bound once, so no closure per write
+	bufs    [][]byte
+	scratch []unix.Iovec
+	n       int
+	err     error
+}
+
+func (c *stdConn) writeOut(iov [][]byte) (int, error) {
+	w := &c.wv
+	if w.fn == nil {
+		sc, ok := c.nc.(syscall.Conn)
+		if !ok {
+			bufs := net.Buffers(iov)
+			n, err := bufs.WriteTo(c.nc)
+			return int(n), err
+		}
+		raw, err := sc.SyscallConn()
+		if err != nil {
+			return 0, err
+		}
+		w.raw, w.fn = raw, w.write
+	}
+	w.bufs, w.n, w.err = iov, 0, nil
+	if err := w.raw.Write(w.fn); err != nil {
+		return w.n, err
+	}
+	return w.n, w.err
+}
+
+// write is called by the runtime poller; false means "wait until writable".
+func (w *vecWriter) write(fd uintptr) bool {
+	for len(w.bufs) > 0 {
+		n, err := writev(int(fd), w.bufs, &w.scratch)
+		if err == unix.EAGAIN {
+			return false
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			w.err = err
+			return true
+		}
+		w.n += n
+		for n > 0 && len(w.bufs) > 0 {
+			if n < len(w.bufs[0]) {
+				w.bufs[0] = w.bufs[0][n:]
+				n = 0
+				break
+			}
+			n -= len(w.bufs[0])
+			w.bufs = w.bufs[1:]
+		}
+		for len(w.bufs) > 0 && len(w.bufs[0]) == 0 {
+			w.bufs = w.bufs[1:]
+		}
+	}
+	return true
+}
