@@ -15,9 +15,9 @@ type Pipe struct {
 	In  Queue
 	Out Queue
 
-	// RoutingID names the peer at a ROUTER: the Identity it announced or one
-	// generated for it. Set by the transport before the pipe is attached and
-	// never changed after.
+	// RoutingID names the peer at a ROUTER: the Identity the peer announced,
+	// set by the transport before the pipe is attached, or, when it announced
+	// none, one the ROUTER generates while attaching it. Fixed from then on.
 	RoutingID []byte
 	// PeerType is the Socket-Type the peer announced, "" if it said none.
 	PeerType string

@@ -202,7 +202,9 @@ func (q *Queue) Len() int {
 	return n
 }
 
-// Full reports whether a Push would fail with ErrFull.
+// Full reports whether a Push would fail with ErrFull. It is a hint only: the
+// producer's Waker is armed by a failed Push, so a producer that wants to be
+// woken when room returns must try Push rather than skip on Full.
 func (q *Queue) Full() bool {
 	q.mu.Lock()
 	full := q.atHWM()

@@ -1,7 +1,8 @@
 package ring
 
 // Waker is told that a queue changed state: a consumer that a queue became
-// readable, a producer that it has room again.
+// readable, a producer that it has room again. Wake may be called with the
+// other side's locks held, so it must not block or call back into them.
 type Waker interface{ Wake() }
 
 // Signal is a Waker for goroutines: a one-slot channel, so a wake that comes
