@@ -486,7 +486,7 @@ type epConn struct {
 	s  *Session
 
 	scheduled atomic.Bool
-	shutReq   atomic.Int64 // linger+1 in ns once shutdown was asked; 0: not asked
+	shutReq   atomic.Int64 // linger+2 in ns once shutdown was asked (linger ≥ -1); 0: not asked
 	closing   bool
 	canRead   bool // the last read did not hit EAGAIN
 	canWrite  bool
@@ -544,7 +544,7 @@ func (c *epConn) service() {
 	}
 	if v := c.shutReq.Load(); v != 0 && !c.closing {
 		c.closing = true
-		linger := time.Duration(v - 1)
+		linger := time.Duration(v - 2)
 		if linger == 0 || !c.s.Ready() {
 			c.end(nil)
 			return
@@ -658,7 +658,7 @@ func (c *epConn) shutdown(linger time.Duration) {
 	if linger < 0 {
 		linger = -1
 	}
-	if c.shutReq.CompareAndSwap(0, int64(linger)+1) {
+	if c.shutReq.CompareAndSwap(0, int64(linger)+2) {
 		c.l.schedule(c)
 	}
 }

@@ -63,7 +63,7 @@ func ParseEndpoint(s string, bind bool) (Endpoint, error) {
 		if net.ParseIP(host) == nil {
 			return Endpoint{}, fmt.Errorf("%w %q: %q is not an IPv6 address", ErrEndpoint, s, host)
 		}
-	} else if strings.Contains(host, ":") || host == "" {
+	} else if strings.ContainsAny(host, ":[]") || host == "" {
 		return Endpoint{}, fmt.Errorf("%w %q: bad host %q", ErrEndpoint, s, host)
 	}
 	ep := Endpoint{Transport: scheme, Host: host}
@@ -80,9 +80,19 @@ func ParseEndpoint(s string, bind bool) (Endpoint, error) {
 		return Endpoint{}, fmt.Errorf("%w %q: cannot connect to *", ErrEndpoint, s)
 	}
 	n, err := strconv.Atoi(port)
-	if err != nil || n < 0 || n > 65535 || (!bind && n == 0) {
+	if err != nil || !allDigits(port) || n > 65535 || (!bind && n == 0) {
 		return Endpoint{}, fmt.Errorf("%w %q: bad port %q", ErrEndpoint, s, port)
 	}
 	ep.Port = n
 	return ep, nil
+}
+
+// allDigits rejects the signs strconv.Atoi accepts: "+80" is no port.
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

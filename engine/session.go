@@ -60,6 +60,7 @@ type Session struct {
 	greetN  int
 	big     *ring.Buffer // a frame larger than a read buffer, being filled
 	bigN    int
+	bigSize int // the frame's declared size; big may hold less so far
 	bigFlag byte
 	cur     ring.Msg // frames of the message being assembled
 	curSize int64
@@ -111,6 +112,10 @@ func (s *Session) Advance(n int) error {
 	if s.big != nil {
 		s.bigN += n
 		if s.bigN < len(s.big.Bytes()) {
+			return nil
+		}
+		if s.bigN < s.bigSize {
+			s.growBig()
 			return nil
 		}
 		b := s.big
@@ -207,12 +212,27 @@ const maxCommandSize = ring.ReadBufferSize - 9
 // startBig moves the start of a frame larger than a read buffer into a buffer
 // of its own, which the backend then reads the rest of the frame into.
 func (s *Session) startBig(h frame.Header, buf []byte) {
-	b := ring.NewBuffer(int(h.Size))
+	s.bigSize = int(h.Size)
+	b := ring.NewBuffer(min(s.bigSize, bigFirst))
 	s.bigN = copy(b.Bytes(), buf[h.Len:])
 	s.bigFlag = h.Flags
 	s.big = b
 	s.r = s.w
 	s.releaseIfEmpty()
+}
+
+// bigFirst bounds the buffer given to a big frame before its bytes arrive:
+// a declared size is not trusted with memory the peer has not sent (a 9-byte
+// header may declare 2^62 bytes). The buffer doubles as the body comes in.
+const bigFirst = 4 << 20
+
+// growBig moves a filled big-frame buffer to one twice its size, at most the
+// frame's declared size.
+func (s *Session) growBig() {
+	b := ring.NewBuffer(min(2*s.bigN, s.bigSize))
+	copy(b.Bytes(), s.big.Bytes()[:s.bigN])
+	s.big.Unref()
+	s.big = b
 }
 
 // compact makes room for a frame of need bytes (0: unknown, header
@@ -331,6 +351,11 @@ func (s *Session) onCommand(cmd frame.Command) error {
 			return fmt.Errorf("%w: %w", ErrProtocol, err)
 		}
 		s.sendq.ctl = frame.AppendPong(s.sendq.ctl, ctx)
+	case frame.CmdReady:
+		// NULL is one READY each way, then traffic (RFC 23 "null = ready
+		// *message"): a second one is a handshake violation, as the
+		// mechanism itself reports it.
+		return fmt.Errorf("%w: %w: READY after the handshake", ErrProtocol, crypto.ErrHandshake)
 	case frame.CmdError:
 		reason, _ := frame.ParseError(cmd.Data)
 		return fmt.Errorf("%w: %q", crypto.ErrRefused, reason)

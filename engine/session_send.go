@@ -45,7 +45,7 @@ type sender struct {
 func (s *Session) Output() [][]byte {
 	q := &s.sendq
 	if q.head < len(q.iov) {
-		return q.iov[q.head:]
+		return q.window()
 	}
 	q.reset()
 	if len(q.ctl) > 0 {
@@ -68,7 +68,13 @@ func (s *Session) Output() [][]byte {
 	if len(q.iov) == 0 {
 		return nil
 	}
-	return q.iov
+	return q.window()
+}
+
+// window returns the unwritten iovecs, at most maxPieces of them: one
+// message of many large frames makes more pieces than writev takes.
+func (q *sender) window() [][]byte {
+	return q.iov[q.head:min(len(q.iov), q.head+maxPieces)]
 }
 
 // HasOutput reports whether bytes are waiting to be written without

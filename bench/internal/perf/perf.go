@@ -1,0 +1,74 @@
+// Package perf holds what the four libzmq-style perf tools share: argument
+// parsing with libzmq's exact command lines, and profiling flags.
+package perf
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/azmq/azmq/pprof"
+)
+
+// Args are the three positional arguments every perf tool takes.
+type Args struct {
+	Endpoint string
+	Size     int
+	Count    int
+}
+
+// Parse reads "<endpoint> <message-size> <count>" after the flags, printing
+// libzmq's usage line for tool and exiting 1 on a mistake, as libzmq's tools
+// do. It starts the profiles asked for; call the returned function before
+// exiting.
+func Parse(tool, countName string) (Args, func()) {
+	cpu := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	mem := flag.String("memprofile", "", "write a heap profile to this file on exit")
+	flag.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: %s [-cpuprofile file] [-memprofile file] <%s> <message-size> <%s>\n",
+			tool, endpointWord(tool), countName)
+	}
+	flag.Parse()
+	if flag.NArg() != 3 {
+		flag.Usage()
+		os.Exit(1)
+	}
+	size, err1 := strconv.Atoi(flag.Arg(1))
+	count, err2 := strconv.Atoi(flag.Arg(2))
+	if err1 != nil || err2 != nil || size < 0 || count < 1 {
+		flag.Usage()
+		os.Exit(1)
+	}
+	stopCPU := func() error { return nil }
+	if *cpu != "" {
+		s, err := pprof.StartCPU(*cpu)
+		if err != nil {
+			Fail(err)
+		}
+		stopCPU = s
+	}
+	return Args{Endpoint: flag.Arg(0), Size: size, Count: count}, func() {
+		if err := stopCPU(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		if *mem != "" {
+			if err := pprof.Write("heap", *mem); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+		}
+	}
+}
+
+func endpointWord(tool string) string {
+	if tool == "local_thr" || tool == "local_lat" {
+		return "bind-to"
+	}
+	return "connect-to"
+}
+
+// Fail prints err and exits 1.
+func Fail(err error) {
+	fmt.Fprintln(os.Stderr, "error:", err)
+	os.Exit(1)
+}
