@@ -106,6 +106,10 @@ func (s *Socket) Connect(endpoint string) error {
 // reported for it) and closes the connections it accepted.
 func (s *Socket) Unbind(endpoint string) error {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("azmq: unbind %s: %w", endpoint, ErrClosed)
+	}
 	l, ok := s.listeners[endpoint]
 	if ok {
 		for k, v := range s.listeners {
@@ -126,6 +130,10 @@ func (s *Socket) Unbind(endpoint string) error {
 // its connection.
 func (s *Socket) Disconnect(endpoint string) error {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return fmt.Errorf("azmq: disconnect %s: %w", endpoint, ErrClosed)
+	}
 	d, ok := s.dialers[endpoint]
 	delete(s.dialers, endpoint)
 	s.mu.Unlock()

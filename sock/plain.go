@@ -39,19 +39,6 @@ func (s *plainSocket) Attach(p *ring.Pipe) error {
 	return nil
 }
 
-// Detach drops the peer from load-balancing now and from fair-queuing once
-// its queued messages are read.
-func (s *plainSocket) Detach(p *ring.Pipe) {
-	s.lockBoth()
-	defer s.unlockBoth()
-	for _, pe := range s.in.peers {
-		if pe.p == p {
-			s.dropPeer(pe)
-			return
-		}
-	}
-}
-
 // Send load-balances m; it blocks while no pipe can take it.
 func (s *plainSocket) Send(ctx context.Context, m *ring.Msg) error {
 	if !s.canSend {

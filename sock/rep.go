@@ -39,19 +39,6 @@ func (s *repSocket) Attach(p *ring.Pipe) error {
 	return nil
 }
 
-// Detach marks the peer gone so that a reply owed to it is dropped. A peer
-// leaves the fair-queue only once detached, so an attached one is found there.
-func (s *repSocket) Detach(p *ring.Pipe) {
-	s.lockBoth()
-	defer s.unlockBoth()
-	for _, pe := range s.in.peers {
-		if pe.p == p {
-			s.dropPeer(pe)
-			return
-		}
-	}
-}
-
 // Recv receives the next well-formed request, keeps its envelope and moves
 // the body into m; ErrState while a reply is owed.
 func (s *repSocket) Recv(ctx context.Context, m *ring.Msg) error {

@@ -175,6 +175,21 @@ func (b *base) installWakers(pe *peer) {
 	b.sendSig.Wake() // a sender parked for want of any pipe may go on
 }
 
+// Detach drops the peer from load-balancing now and from fair-queuing once
+// its queued messages are read. A peer leaves the fair-queue only once
+// detached, so an attached one is found there; a REP reply still owed to it
+// is then dropped. ROUTER has its own, which also forgets the routing id.
+func (b *base) Detach(p *ring.Pipe) {
+	b.lockBoth()
+	defer b.unlockBoth()
+	for _, pe := range b.in.peers {
+		if pe.p == p {
+			b.dropPeer(pe)
+			return
+		}
+	}
+}
+
 // dropPeer removes pe from routing at once and from fair-queuing once its
 // queued messages are read; the caller holds both mutexes.
 func (b *base) dropPeer(pe *peer) {
