@@ -76,42 +76,65 @@ func BenchmarkReqRepTCP(b *testing.B) {
 	}
 }
 
-// BenchmarkPushPullTCP measures one-way throughput over tcp loopback.
-func BenchmarkPushPullTCP(b *testing.B) {
+// BenchmarkPushPull measures one-way throughput of SendMsg/RecvMsg over
+// each transport and backend, side by side in one run.
+func BenchmarkPushPull(b *testing.B) {
 	for _, backend := range backends {
-		for _, size := range []int{16, 256, 65536} {
-			b.Run(fmt.Sprintf("backend=%s/size=%d", backend, size), func(b *testing.B) {
-				pull, push := benchPair(b, backend, azmq.Pull, azmq.Push)
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				n := b.N
-				done := make(chan error, 1)
-				go func() {
-					var m azmq.Msg
-					for i := 0; i < n; i++ {
-						if err := pull.RecvMsg(ctx, &m); err != nil {
-							done <- err
-							return
-						}
-					}
-					m.Release()
-					done <- nil
-				}()
-				payload := make([]byte, size)
-				var m azmq.Msg
-				b.SetBytes(int64(size))
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; i < n; i++ {
-					m.Append(payload)
-					if err := push.SendMsg(ctx, &m); err != nil {
-						b.Fatal(err)
-					}
-				}
-				if err := <-done; err != nil {
-					b.Fatal(err)
-				}
-			})
+		for _, tr := range []string{"tcp", "ipc", "inproc"} {
+			for _, size := range []int{16, 256, 65536} {
+				b.Run(fmt.Sprintf("backend=%s/transport=%s/size=%d", backend, tr, size), func(b *testing.B) {
+					benchPushPull(b, backend, tr, size)
+				})
+			}
 		}
 	}
+}
+
+func benchPushPull(b *testing.B, backend azmq.Backend, tr string, size int) {
+	c := azmq.NewContext(azmq.WithBackend(backend))
+	b.Cleanup(func() { c.Close() })
+	pull, err := c.NewSocket(azmq.Pull, azmq.WithLinger(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	push, err := c.NewSocket(azmq.Push, azmq.WithLinger(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pull.Bind(endpointFor(b, tr)); err != nil {
+		b.Fatal(err)
+	}
+	if err := push.Connect(pull.Addr()); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n := b.N
+	done := make(chan error, 1)
+	go func() {
+		var m azmq.Msg
+		for i := 0; i < n; i++ {
+			if err := pull.RecvMsg(ctx, &m); err != nil {
+				done <- err
+				return
+			}
+		}
+		m.Release()
+		done <- nil
+	}()
+	payload := make([]byte, size)
+	var m azmq.Msg
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < n; i++ {
+		m.Append(payload)
+		if err := push.SendMsg(ctx, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msg/s")
 }

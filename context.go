@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/azmq/azmq/engine"
+	"github.com/azmq/azmq/inproc"
 )
 
 // Context owns the I/O engine that a group of sockets share. Close it to
@@ -12,6 +13,7 @@ import (
 type Context struct {
 	eng     *engine.Engine
 	backend Backend
+	inproc  *inproc.Registry
 
 	mu      sync.Mutex
 	sockets map[*Socket]struct{}
@@ -31,7 +33,7 @@ func NewContext(opts ...ContextOption) *Context {
 		eng, _ = engine.New(engine.BackendStd)
 		backend = engine.BackendStd
 	}
-	return &Context{eng: eng, backend: backend, sockets: map[*Socket]struct{}{}}
+	return &Context{eng: eng, backend: backend, inproc: inproc.NewRegistry(), sockets: map[*Socket]struct{}{}}
 }
 
 // Backend reports the backend the context runs on.

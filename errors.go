@@ -3,6 +3,7 @@ package azmq
 import (
 	"github.com/azmq/azmq/crypto"
 	"github.com/azmq/azmq/engine"
+	"github.com/azmq/azmq/inproc"
 	"github.com/azmq/azmq/sock"
 )
 
@@ -28,6 +29,9 @@ var (
 	ErrProtocol = engine.ErrProtocol
 	// ErrMsgSize is an inbound frame above WithMaxMsgSize.
 	ErrMsgSize = engine.ErrMsgSize
+	// ErrAddrInUse is a Bind to an inproc name, ipc path or tcp port that is
+	// taken.
+	ErrAddrInUse = inproc.ErrAddrInUse
 	// ErrSocketType is a peer whose socket type cannot talk to ours.
 	ErrSocketType = crypto.ErrSocketType
 )

@@ -6,6 +6,8 @@ package azmq_test
 //
 //	go test -run Interop .
 //
+// Over tcp every pairing runs; over ipc one of each pattern.
+//
 // They need /usr/bin/python3 with Debian's python3-zmq; outside CI they skip
 // with a message when it is missing, in CI (CI set) they fail.
 
@@ -208,7 +210,7 @@ func mustEqual(t *testing.T, what string, got, want [][]byte) {
 
 // pair sets up our socket of type ours and a libzmq socket of type theirs,
 // with ours binding when weBind, and returns both once the peer is running.
-func pair(t *testing.T, c *azmq.Context, ours azmq.Type, theirs string, weBind bool, theirID []byte, opts ...azmq.Option) (*azmq.Socket, *pyPeer) {
+func pair(t *testing.T, c *azmq.Context, tr string, ours azmq.Type, theirs string, weBind bool, theirID []byte, opts ...azmq.Option) (*azmq.Socket, *pyPeer) {
 	t.Helper()
 	opts = append([]azmq.Option{azmq.WithLinger(time.Second)}, opts...)
 	s, err := c.NewSocket(ours, opts...)
@@ -217,12 +219,12 @@ func pair(t *testing.T, c *azmq.Context, ours azmq.Type, theirs string, weBind b
 	}
 	t.Cleanup(func() { s.Close() })
 	if weBind {
-		if err := s.Bind("tcp://127.0.0.1:*"); err != nil {
+		if err := s.Bind(endpointFor(t, tr)); err != nil {
 			t.Fatal(err)
 		}
 		return s, startPeer(t, theirs, "connect", s.Addr(), theirID)
 	}
-	p := startPeer(t, theirs, "bind", "tcp://127.0.0.1:*", theirID)
+	p := startPeer(t, theirs, "bind", endpointFor(t, tr), theirID)
 	if err := s.Connect(p.endpoint); err != nil {
 		t.Fatal(err)
 	}
@@ -237,12 +239,12 @@ func tctx(t *testing.T) context.Context {
 
 type interopCase struct {
 	name string
-	run  func(t *testing.T, c *azmq.Context, weBind bool)
+	run  func(t *testing.T, c *azmq.Context, tr string, weBind bool)
 }
 
 var interopCases = []interopCase{
-	{"PAIR-PAIR", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Pair, "PAIR", weBind, nil)
+	{"PAIR-PAIR", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Pair, "PAIR", weBind, nil)
 		for _, m := range testMessages() {
 			done := p.echoAsync(1)
 			if err := s.Send(tctx(t), m...); err != nil {
@@ -256,8 +258,8 @@ var interopCases = []interopCase{
 			mustEqual(t, "echo", got, m)
 		}
 	}},
-	{"PUSH-PULL", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Push, "PULL", weBind, nil)
+	{"PUSH-PULL", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Push, "PULL", weBind, nil)
 		for _, m := range testMessages() {
 			if err := s.Send(tctx(t), m...); err != nil {
 				t.Fatal(err)
@@ -265,8 +267,8 @@ var interopCases = []interopCase{
 			mustEqual(t, "pulled", p.recv(), m)
 		}
 	}},
-	{"PULL-PUSH", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Pull, "PUSH", weBind, nil)
+	{"PULL-PUSH", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Pull, "PUSH", weBind, nil)
 		for _, m := range testMessages() {
 			p.send(m...)
 			got, err := s.Recv(tctx(t))
@@ -276,8 +278,8 @@ var interopCases = []interopCase{
 			mustEqual(t, "pulled", got, m)
 		}
 	}},
-	{"REQ-REP", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Req, "REP", weBind, nil)
+	{"REQ-REP", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Req, "REP", weBind, nil)
 		for _, m := range testMessages() {
 			done := p.echoAsync(1)
 			if err := s.Send(tctx(t), m...); err != nil {
@@ -291,8 +293,8 @@ var interopCases = []interopCase{
 			mustEqual(t, "reply", got, m)
 		}
 	}},
-	{"REP-REQ", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Rep, "REQ", weBind, nil)
+	{"REP-REQ", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Rep, "REQ", weBind, nil)
 		for _, m := range testMessages() {
 			p.send(m...)
 			got, err := s.Recv(tctx(t))
@@ -306,8 +308,8 @@ var interopCases = []interopCase{
 			mustEqual(t, "reply", p.recv(), append([][]byte{[]byte("re:")}, m...))
 		}
 	}},
-	{"DEALER-ROUTER", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Dealer, "ROUTER", weBind, nil, azmq.WithRoutingID([]byte("abc")))
+	{"DEALER-ROUTER", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Dealer, "ROUTER", weBind, nil, azmq.WithRoutingID([]byte("abc")))
 		for _, m := range testMessages() {
 			if err := s.Send(tctx(t), m...); err != nil {
 				t.Fatal(err)
@@ -321,8 +323,8 @@ var interopCases = []interopCase{
 			mustEqual(t, "dealt", got, m)
 		}
 	}},
-	{"ROUTER-DEALER", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Router, "DEALER", weBind, []byte("xyz"))
+	{"ROUTER-DEALER", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Router, "DEALER", weBind, []byte("xyz"))
 		for _, m := range testMessages() {
 			p.send(m...)
 			got, err := s.Recv(tctx(t))
@@ -336,8 +338,8 @@ var interopCases = []interopCase{
 			mustEqual(t, "dealt", p.recv(), m)
 		}
 	}},
-	{"ROUTER-DEALER-generated-id", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Router, "DEALER", weBind, nil)
+	{"ROUTER-DEALER-generated-id", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Router, "DEALER", weBind, nil)
 		p.send([]byte("hi"))
 		got, err := s.Recv(tctx(t))
 		if err != nil {
@@ -351,8 +353,8 @@ var interopCases = []interopCase{
 		}
 		mustEqual(t, "reply", p.recv(), [][]byte{[]byte("back")})
 	}},
-	{"REQ-ROUTER", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Req, "ROUTER", weBind, nil, azmq.WithRoutingID([]byte("me")))
+	{"REQ-ROUTER", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Req, "ROUTER", weBind, nil, azmq.WithRoutingID([]byte("me")))
 		for _, m := range testMessages() {
 			if err := s.Send(tctx(t), m...); err != nil {
 				t.Fatal(err)
@@ -366,8 +368,8 @@ var interopCases = []interopCase{
 			mustEqual(t, "reply", got, m)
 		}
 	}},
-	{"ROUTER-REQ", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Router, "REQ", weBind, []byte("req1"))
+	{"ROUTER-REQ", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Router, "REQ", weBind, []byte("req1"))
 		for _, m := range testMessages() {
 			p.send(m...)
 			got, err := s.Recv(tctx(t))
@@ -381,8 +383,8 @@ var interopCases = []interopCase{
 			mustEqual(t, "reply", p.recv(), m)
 		}
 	}},
-	{"DEALER-REP", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Dealer, "REP", weBind, nil)
+	{"DEALER-REP", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Dealer, "REP", weBind, nil)
 		for _, m := range testMessages() {
 			done := p.echoAsync(1)
 			req := append([][]byte{{}}, m...)
@@ -397,8 +399,8 @@ var interopCases = []interopCase{
 			mustEqual(t, "reply", got, req)
 		}
 	}},
-	{"REP-DEALER", func(t *testing.T, c *azmq.Context, weBind bool) {
-		s, p := pair(t, c, azmq.Rep, "DEALER", weBind, nil)
+	{"REP-DEALER", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Rep, "DEALER", weBind, nil)
 		for _, m := range testMessages() {
 			p.send(append([][]byte{{}}, m...)...)
 			got, err := s.Recv(tctx(t))
@@ -417,22 +419,33 @@ var interopCases = []interopCase{
 func TestInterop(t *testing.T) {
 	requirePyzmq(t)
 	for _, b := range backends {
-		t.Run(b.String(), func(t *testing.T) {
-			for _, tc := range interopCases {
-				for _, weBind := range []bool{true, false} {
-					dir := "we-connect"
-					if weBind {
-						dir = "we-bind"
+		for _, tr := range []string{"tcp", "ipc"} {
+			t.Run(b.String()+"/"+tr, func(t *testing.T) {
+				for _, tc := range interopCases {
+					if tr == "ipc" && !interopOverIPC[tc.name] {
+						continue
 					}
-					t.Run(tc.name+"/"+dir, func(t *testing.T) {
-						t.Parallel()
-						c := azmq.NewContext(azmq.WithBackend(b))
-						t.Cleanup(func() { c.Close() })
-						tc.run(t, c, weBind)
-					})
+					for _, weBind := range []bool{true, false} {
+						dir := "we-connect"
+						if weBind {
+							dir = "we-bind"
+						}
+						t.Run(tc.name+"/"+dir, func(t *testing.T) {
+							t.Parallel()
+							c := azmq.NewContext(azmq.WithBackend(b))
+							t.Cleanup(func() { c.Close() })
+							tc.run(t, c, tr, weBind)
+						})
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 	assertNoLeaks(t)
+}
+
+// interopOverIPC are the pairings also run over ipc: one of each pattern.
+var interopOverIPC = map[string]bool{
+	"PUSH-PULL": true, "PULL-PUSH": true, "REQ-REP": true, "REP-REQ": true,
+	"DEALER-ROUTER": true, "ROUTER-DEALER": true, "PAIR-PAIR": true,
 }

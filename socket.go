@@ -3,10 +3,12 @@ package azmq
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/azmq/azmq/crypto"
 	"github.com/azmq/azmq/engine"
+	"github.com/azmq/azmq/inproc"
 	"github.com/azmq/azmq/ring"
 	"github.com/azmq/azmq/sock"
 )
@@ -19,10 +21,13 @@ type Socket struct {
 	opts options
 	eo   engine.Options
 	pat  sock.Socket
+	side inproc.Side // this socket as an inproc peer
 
 	mu        sync.Mutex
 	listeners map[string]*engine.Listener
 	dialers   map[string]*engine.Dialer
+	inBound   map[string]bool // inproc names bound
+	inConn    map[string]bool // inproc names connected
 	last      string
 	closed    bool
 }
@@ -40,7 +45,10 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		return nil, err
 	}
 	s := &Socket{ctx: c, typ: t, opts: o, pat: pat,
-		listeners: map[string]*engine.Listener{}, dialers: map[string]*engine.Dialer{}}
+		listeners: map[string]*engine.Listener{}, dialers: map[string]*engine.Dialer{},
+		inBound: map[string]bool{}, inConn: map[string]bool{}}
+	s.side = inproc.Side{Host: pat, SocketType: t.String(), RoutingID: o.routingID,
+		SendHWM: o.sendHWM, RecvHWM: o.recvHWM, Eager: t != Router}
 	cfg := crypto.Config{SocketType: t.String(), Identity: o.routingID}
 	s.eo = engine.Options{
 		NewMechanism:     func() crypto.Mechanism { return crypto.NewNull(cfg) },
@@ -69,6 +77,17 @@ func (s *Socket) Bind(endpoint string) error {
 	if s.closed {
 		return fmt.Errorf("azmq: bind %s: %w", endpoint, ErrClosed)
 	}
+	if name, ok, err := inprocName(endpoint); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		if err := s.ctx.inproc.Bind(name, &s.side); err != nil {
+			return err
+		}
+		s.inBound[name] = true
+		s.last = endpoint
+		return nil
+	}
 	l, err := s.ctx.eng.Listen(endpoint, &s.eo, s.pat)
 	if err != nil {
 		return err
@@ -90,6 +109,20 @@ func (s *Socket) Connect(endpoint string) error {
 	if s.closed {
 		return fmt.Errorf("azmq: connect %s: %w", endpoint, ErrClosed)
 	}
+	if name, ok, err := inprocName(endpoint); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		if s.inConn[name] {
+			return nil
+		}
+		if err := s.ctx.inproc.Connect(name, &s.side); err != nil {
+			return err
+		}
+		s.inConn[name] = true
+		s.last = endpoint
+		return nil
+	}
 	if _, ok := s.dialers[endpoint]; ok {
 		return nil
 	}
@@ -109,6 +142,11 @@ func (s *Socket) Unbind(endpoint string) error {
 	if s.closed {
 		s.mu.Unlock()
 		return fmt.Errorf("azmq: unbind %s: %w", endpoint, ErrClosed)
+	}
+	if name, ok, _ := inprocName(endpoint); ok && s.inBound[name] {
+		delete(s.inBound, name)
+		s.mu.Unlock()
+		return s.ctx.inproc.Unbind(name, &s.side)
 	}
 	l, ok := s.listeners[endpoint]
 	if ok {
@@ -133,6 +171,11 @@ func (s *Socket) Disconnect(endpoint string) error {
 	if s.closed {
 		s.mu.Unlock()
 		return fmt.Errorf("azmq: disconnect %s: %w", endpoint, ErrClosed)
+	}
+	if name, ok, _ := inprocName(endpoint); ok && s.inConn[name] {
+		delete(s.inConn, name)
+		s.mu.Unlock()
+		return s.ctx.inproc.Disconnect(name, &s.side)
 	}
 	d, ok := s.dialers[endpoint]
 	delete(s.dialers, endpoint)
@@ -163,9 +206,16 @@ func (s *Socket) Close() error {
 	}
 	s.closed = true
 	ls, ds := s.listeners, s.dialers
-	s.listeners, s.dialers = nil, nil
+	ib, ic := s.inBound, s.inConn
+	s.listeners, s.dialers, s.inBound, s.inConn = nil, nil, nil, nil
 	s.mu.Unlock()
 	s.pat.Close()
+	for name := range ib {
+		s.ctx.inproc.Unbind(name, &s.side)
+	}
+	for name := range ic {
+		s.ctx.inproc.Disconnect(name, &s.side)
+	}
 	done := map[*engine.Listener]bool{}
 	for _, l := range ls {
 		if !done[l] {
@@ -236,3 +286,12 @@ func (s *Socket) SendMsg(ctx context.Context, m *Msg) error { return s.pat.Send(
 // RecvMsg receives the next message into m, releasing what m held. Its
 // frames view pooled buffers until m.Release or the next RecvMsg into m.
 func (s *Socket) RecvMsg(ctx context.Context, m *Msg) error { return s.pat.Recv(ctx, m) }
+
+// inprocName splits "inproc://name"; ok is false for other transports.
+func inprocName(endpoint string) (name string, ok bool, err error) {
+	name, ok = strings.CutPrefix(endpoint, "inproc://")
+	if ok && name == "" {
+		return "", true, fmt.Errorf("%w %q: empty inproc name", ErrInvalidEndpoint, endpoint)
+	}
+	return name, ok, nil
+}

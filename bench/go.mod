@@ -2,8 +2,16 @@ module github.com/azmq/azmq/bench
 
 go 1.26.0
 
-require github.com/azmq/azmq v0.0.0
+require (
+	github.com/azmq/azmq v0.0.0
+	github.com/go-zeromq/zmq4 v0.17.0
+)
 
-require golang.org/x/sys v0.50.0 // indirect
+require (
+	github.com/go-zeromq/goczmq/v4 v4.2.2 // indirect
+	golang.org/x/sync v0.7.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/text v0.15.0 // indirect
+)
 
 replace github.com/azmq/azmq => ../

@@ -340,23 +340,17 @@ type epListener struct {
 }
 
 func (b *epollBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, func(), error) {
-	var ip net.IP
-	if ep.Host != "" {
-		ip = net.ParseIP(ep.Host)
+	cleanup := func() {}
+	if ep.Transport == "ipc" {
+		var err error
+		if ep, cleanup, err = claimIPC(ep); err != nil {
+			return Endpoint{}, nil, err
+		}
 	}
-	sa, family := sockaddr(ip, ep.Port)
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := listenFD(ep)
 	if err != nil {
-		return Endpoint{}, nil, os.NewSyscallError("socket", err)
-	}
-	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-	if err := unix.Bind(fd, sa); err != nil {
-		unix.Close(fd)
-		return Endpoint{}, nil, os.NewSyscallError("bind", err)
-	}
-	if err := unix.Listen(fd, 128); err != nil {
-		unix.Close(fd)
-		return Endpoint{}, nil, os.NewSyscallError("listen", err)
+		cleanup()
+		return Endpoint{}, nil, err
 	}
 	bound := ep
 	if got, err := unix.Getsockname(fd); err == nil {
@@ -372,6 +366,7 @@ func (b *epollBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint,
 	b.l.post(func() { errc <- b.l.add(fd, unix.EPOLLIN|unix.EPOLLET, ln) })
 	if err := <-errc; err != nil {
 		unix.Close(fd)
+		cleanup()
 		return Endpoint{}, nil, err
 	}
 	stopped := make(chan struct{})
@@ -382,8 +377,40 @@ func (b *epollBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint,
 			close(stopped)
 		})
 		<-stopped
+		cleanup()
 	}
 	return bound, stop, nil
+}
+
+// listenFD opens a non-blocking listening socket for ep.
+func listenFD(ep Endpoint) (int, error) {
+	var sa unix.Sockaddr
+	family := unix.AF_UNIX
+	if ep.Transport == "ipc" {
+		sa = &unix.SockaddrUnix{Name: ep.Path}
+	} else {
+		var ip net.IP
+		if ep.Host != "" {
+			ip = net.ParseIP(ep.Host)
+		}
+		sa, family = sockaddr(ip, ep.Port)
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	if family != unix.AF_UNIX {
+		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		unix.Close(fd)
+		return -1, bindError(os.NewSyscallError("bind", err))
+	}
+	if err := unix.Listen(fd, 128); err != nil {
+		unix.Close(fd)
+		return -1, os.NewSyscallError("listen", err)
+	}
+	return fd, nil
 }
 
 func (ln *epListener) event(uint32) {
@@ -414,6 +441,10 @@ func (b *epollBackend) dial(ep Endpoint, o owner, hs time.Duration, failed func(
 	if b.ctx.Err() != nil {
 		return
 	}
+	if ep.Transport == "ipc" {
+		b.l.post(func() { b.connect(&unix.SockaddrUnix{Name: ep.Path}, unix.AF_UNIX, o, hs, failed) })
+		return
+	}
 	ip := net.ParseIP(ep.Host)
 	if ip == nil {
 		// Host names are resolved off the loop: a DNS lookup may block.
@@ -427,19 +458,20 @@ func (b *epollBackend) dial(ep Endpoint, o owner, hs time.Duration, failed func(
 				}
 				return
 			}
-			b.l.post(func() { b.connect(ips[0], ep.Port, o, hs, failed) })
+			sa, family := sockaddr(ips[0], ep.Port)
+			b.l.post(func() { b.connect(sa, family, o, hs, failed) })
 		}()
 		return
 	}
-	b.l.post(func() { b.connect(ip, ep.Port, o, hs, failed) })
+	sa, family := sockaddr(ip, ep.Port)
+	b.l.post(func() { b.connect(sa, family, o, hs, failed) })
 }
 
 // connect starts a non-blocking connect on the loop goroutine.
-func (b *epollBackend) connect(ip net.IP, port int, o owner, hs time.Duration, failed func(error)) {
+func (b *epollBackend) connect(sa unix.Sockaddr, family int, o owner, hs time.Duration, failed func(error)) {
 	if b.ctx.Err() != nil {
 		return
 	}
-	sa, family := sockaddr(ip, port)
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		failed(os.NewSyscallError("socket", err))
@@ -502,6 +534,7 @@ func (w connWaker) Wake() { w.c.l.schedule(w.c) }
 
 // start runs a connected fd as a session, on the loop goroutine.
 func (b *epollBackend) start(fd int, o owner, hs time.Duration) {
+	// libzmq always sets TCP_NODELAY; on a unix socket it fails harmlessly.
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	c := &epConn{b: b, l: b.l, fd: fd, o: o, canWrite: true}
 	w := connWaker{c}

@@ -27,13 +27,23 @@ func newStdBackend(wg *sync.WaitGroup) *stdBackend {
 }
 
 func (b *stdBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, func(), error) {
+	cleanup := func() {}
+	if ep.Transport == "ipc" {
+		var err error
+		if ep, cleanup, err = claimIPC(ep); err != nil {
+			return Endpoint{}, nil, err
+		}
+	}
 	var lc net.ListenConfig
-	ln, err := lc.Listen(b.ctx, "tcp", ep.Addr())
+	ln, err := lc.Listen(b.ctx, ep.Network(), ep.Addr())
 	if err != nil {
-		return Endpoint{}, nil, err
+		cleanup()
+		return Endpoint{}, nil, bindError(err)
 	}
 	bound := ep
-	bound.Port = ln.Addr().(*net.TCPAddr).Port
+	if a, ok := ln.Addr().(*net.TCPAddr); ok {
+		bound.Port = a.Port
+	}
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
@@ -51,7 +61,10 @@ func (b *stdBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, f
 			b.run(c, o, hs)
 		}
 	}()
-	return bound, func() { ln.Close() }, nil
+	return bound, func() {
+		ln.Close()
+		cleanup()
+	}, nil
 }
 
 func (b *stdBackend) dial(ep Endpoint, o owner, hs time.Duration, failed func(error)) {
@@ -62,7 +75,7 @@ func (b *stdBackend) dial(ep Endpoint, o owner, hs time.Duration, failed func(er
 	go func() {
 		defer b.wg.Done()
 		var d net.Dialer
-		c, err := d.DialContext(b.ctx, "tcp", ep.Addr())
+		c, err := d.DialContext(b.ctx, ep.Network(), ep.Addr())
 		if err != nil {
 			if b.ctx.Err() == nil {
 				failed(err)

@@ -17,17 +17,42 @@ var (
 
 // Endpoint is a parsed "transport://address".
 type Endpoint struct {
-	Transport string // "tcp"
-	Host      string // as written, brackets removed; "" for a bind to every interface
-	Port      int    // 0: ephemeral (bind only)
+	Transport string // "tcp" or "ipc"
+	Host      string // tcp: as written, brackets removed; "" for a bind to every interface
+	Port      int    // tcp: 0 is an ephemeral port (bind only)
+	Path      string // ipc: a file path, "@name" in Linux's abstract namespace, "*" for a fresh one (bind only)
 }
 
-// Addr returns host:port in the form net.Dial and net.Listen take.
-func (e Endpoint) Addr() string { return net.JoinHostPort(e.Host, strconv.Itoa(e.Port)) }
+// maxIPCPath is sun_path's 108 bytes less the terminating NUL: libzmq
+// refuses longer paths with ENAMETOOLONG (sockets.md §10.2).
+const maxIPCPath = 107
+
+// Network returns the name net.Dial and net.Listen know the transport by.
+func (e Endpoint) Network() string {
+	if e.Transport == "ipc" {
+		return "unix"
+	}
+	return "tcp"
+}
+
+// Addr returns the address in the form net.Dial and net.Listen take.
+func (e Endpoint) Addr() string {
+	if e.Transport == "ipc" {
+		return e.Path
+	}
+	return net.JoinHostPort(e.Host, strconv.Itoa(e.Port))
+}
+
+// Abstract reports an ipc endpoint in Linux's abstract namespace, which has
+// no file to create or remove.
+func (e Endpoint) Abstract() bool { return strings.HasPrefix(e.Path, "@") }
 
 // String returns the endpoint in ZeroMQ form, as libzmq's LAST_ENDPOINT
 // prints it: a bind to every interface shows 0.0.0.0.
 func (e Endpoint) String() string {
+	if e.Transport == "ipc" {
+		return "ipc://" + e.Path
+	}
 	host := e.Host
 	if host == "" {
 		host = "0.0.0.0"
@@ -45,8 +70,10 @@ func ParseEndpoint(s string, bind bool) (Endpoint, error) {
 	}
 	switch scheme {
 	case "tcp":
-	case "ipc", "inproc":
-		return Endpoint{}, fmt.Errorf("%w: %s (%q) is not available yet", ErrTransport, scheme, s)
+	case "ipc":
+		return parseIPC(s, rest, bind)
+	case "inproc":
+		return Endpoint{}, fmt.Errorf("%w: %q belongs to a context's inproc registry, not the engine", ErrTransport, s)
 	default:
 		return Endpoint{}, fmt.Errorf("%w: %q in %q", ErrTransport, scheme, s)
 	}
@@ -95,4 +122,18 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+func parseIPC(s, path string, bind bool) (Endpoint, error) {
+	switch {
+	case path == "" || path == "@":
+		return Endpoint{}, fmt.Errorf("%w %q: empty ipc path", ErrEndpoint, s)
+	case path == "*" && !bind:
+		return Endpoint{}, fmt.Errorf("%w %q: cannot connect to *", ErrEndpoint, s)
+	case len(path) > maxIPCPath:
+		return Endpoint{}, fmt.Errorf("%w %q: ipc path of %d bytes, at most %d fit in sun_path", ErrEndpoint, s, len(path), maxIPCPath)
+	case strings.IndexByte(path, 0) >= 0:
+		return Endpoint{}, fmt.Errorf("%w %q: NUL in ipc path", ErrEndpoint, s)
+	}
+	return Endpoint{Transport: "ipc", Path: path}, nil
 }

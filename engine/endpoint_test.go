@@ -43,7 +43,6 @@ func TestParseEndpoint(t *testing.T) {
 		{"tcp://999.1.1.1:5555", want{err: ErrEndpoint}, want{"999.1.1.1", 5555, nil}, ""},
 		{"udp://127.0.0.1:5555", want{err: ErrTransport}, want{err: ErrTransport}, ""},
 		{"TCP://127.0.0.1:5555", want{err: ErrTransport}, want{err: ErrTransport}, ""},
-		{"ipc:///tmp/x.sock", want{err: ErrTransport}, want{err: ErrTransport}, ""},
 		{"inproc://name", want{err: ErrTransport}, want{err: ErrTransport}, ""},
 		{"://127.0.0.1:1", want{err: ErrTransport}, want{err: ErrTransport}, ""},
 		{"", want{err: ErrEndpoint}, want{err: ErrEndpoint}, ""},
@@ -100,6 +99,12 @@ func FuzzParseEndpoint(f *testing.F) {
 				}
 				continue
 			}
+			if ep.Transport == "ipc" {
+				if ep.Path == "" || len(ep.Path) > maxIPCPath || ep.String() != s {
+					t.Fatalf("ParseEndpoint(%q, %v) = %+v", s, bind, ep)
+				}
+				continue
+			}
 			if ep.Transport != "tcp" || ep.Port < 0 || ep.Port > 65535 {
 				t.Fatalf("ParseEndpoint(%q, %v) = %+v", s, bind, ep)
 			}
@@ -131,4 +136,43 @@ func FuzzParseEndpoint(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseIPCEndpoint(t *testing.T) {
+	for _, tc := range []struct {
+		in         string
+		bind, conn bool // accepted for bind, for connect
+		path       string
+	}{
+		{"ipc:///tmp/x.sock", true, true, "/tmp/x.sock"},
+		{"ipc://relative/s", true, true, "relative/s"},
+		{"ipc://@abstract", true, true, "@abstract"},
+		{"ipc://*", true, false, "*"},
+		{"ipc://", false, false, ""},
+		{"ipc://@", false, false, ""},
+		{"ipc:///" + strings.Repeat("p", 106), true, true, "/" + strings.Repeat("p", 106)},
+		{"ipc:///" + strings.Repeat("p", 107), false, false, ""},
+		{"ipc://a\x00b", false, false, ""},
+	} {
+		for _, bind := range []bool{true, false} {
+			ep, err := ParseEndpoint(tc.in, bind)
+			ok := tc.bind
+			if !bind {
+				ok = tc.conn
+			}
+			if ok != (err == nil) {
+				t.Errorf("ParseEndpoint(%q, bind=%v): %v", tc.in, bind, err)
+				continue
+			}
+			if err != nil {
+				if !errors.Is(err, ErrEndpoint) {
+					t.Errorf("ParseEndpoint(%q): %v is not ErrEndpoint", tc.in, err)
+				}
+				continue
+			}
+			if ep.Path != tc.path || ep.Network() != "unix" || ep.String() != tc.in {
+				t.Errorf("ParseEndpoint(%q) = %+v", tc.in, ep)
+			}
+		}
+	}
 }

@@ -1,6 +1,13 @@
 package ring
 
-import "sync/atomic"
+import (
+	"errors"
+	"sync/atomic"
+)
+
+// ErrAddrInUse is a bind to an inproc name, ipc path or tcp port that is
+// taken; defined here, below every transport that reports it.
+var ErrAddrInUse = errors.New("azmq: address in use")
 
 // Pipe joins one socket to one peer: In carries messages from the peer to
 // the socket, Out from the socket to the peer. A TCP or IPC connection becomes
@@ -12,8 +19,8 @@ import "sync/atomic"
 // reverse. Each side installs its Wakers on the queue it consumes and on the
 // queue it produces into.
 type Pipe struct {
-	In  Queue
-	Out Queue
+	In  *Queue
+	Out *Queue
 
 	// RoutingID names the peer at a ROUTER: the Identity the peer announced,
 	// set by the transport before the pipe is attached, or, when it announced
@@ -28,10 +35,15 @@ type Pipe struct {
 // NewPipe returns a pipe whose Out queue holds sendHWM messages and whose In
 // queue holds recvHWM (0: unbounded).
 func NewPipe(sendHWM, recvHWM int) *Pipe {
-	p := &Pipe{}
-	p.Out.Init(sendHWM)
-	p.In.Init(recvHWM)
-	return p
+	return &Pipe{In: NewQueue(recvHWM), Out: NewQueue(sendHWM)}
+}
+
+// NewPipePair returns the two ends of an in-process connection: what a
+// pushes to its Out, b pops from its In, and the reverse, with no copy and
+// no encoding. hwmAB bounds the queue from a to b, hwmBA the other one.
+func NewPipePair(hwmAB, hwmBA int) (a, b *Pipe) {
+	ab, ba := NewQueue(hwmAB), NewQueue(hwmBA)
+	return &Pipe{In: ba, Out: ab}, &Pipe{In: ab, Out: ba}
 }
 
 // SetGone marks the peer gone for good: nothing more will arrive on In and

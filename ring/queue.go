@@ -49,6 +49,22 @@ func (q *Queue) Init(hwm int) {
 	q.items = make([]Msg, size)
 }
 
+// SetHWM changes the high-water mark; a producer blocked on the old one is
+// woken if the new one leaves room.
+func (q *Queue) SetHWM(hwm int) {
+	q.mu.Lock()
+	q.hwm = hwm
+	var w Waker
+	if q.blocked && !q.atHWM() {
+		q.blocked = false
+		w = q.writable
+	}
+	q.mu.Unlock()
+	if w != nil {
+		w.Wake()
+	}
+}
+
 // SetWakers installs the consumer's and the producer's Wakers (either may be
 // nil to keep the current one). A readable queue wakes the new consumer at
 // once, so nothing pushed before the call goes unnoticed.

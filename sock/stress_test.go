@@ -123,7 +123,7 @@ func TestStressDealerEcho(t *testing.T) {
 	var relays, workers sync.WaitGroup
 	addPeer := func() *ring.Pipe {
 		p := ring.NewPipe(hwm, hwm)
-		relays.Go(func() { relay(&p.Out, &p.In, stop, &ta.lost) })
+		relays.Go(func() { relay(p.Out, p.In, stop, &ta.lost) })
 		if err := s.Attach(p); err != nil {
 			t.Fatal(err)
 		}
@@ -170,7 +170,7 @@ func TestStressPushPull(t *testing.T) {
 	var relays, workers sync.WaitGroup
 	for range pipes {
 		a, b := ring.NewPipe(1, 0), ring.NewPipe(0, 2)
-		relays.Go(func() { relay(&a.Out, &b.In, stop, &ta.lost) })
+		relays.Go(func() { relay(a.Out, b.In, stop, &ta.lost) })
 		if err := push.Attach(a); err != nil {
 			t.Fatal(err)
 		}
@@ -210,7 +210,7 @@ func TestStressRouterEcho(t *testing.T) {
 	for i := range peers {
 		p := ring.NewPipe(1, 1)
 		p.RoutingID = []byte(fmt.Sprint("peer", i))
-		relays.Go(func() { relay(&p.Out, &p.In, stop, &ta.lost) })
+		relays.Go(func() { relay(p.Out, p.In, stop, &ta.lost) })
 		if err := s.Attach(p); err != nil {
 			t.Fatal(err)
 		}
@@ -249,8 +249,8 @@ func TestStressReqRep(t *testing.T) {
 	for i := range reqs {
 		reqs[i] = newSocket(t, Req, Options{})
 		a, b := ring.NewPipe(1, 1), ring.NewPipe(1, 1)
-		relays.Go(func() { relay(&a.Out, &b.In, stop, &lost) })
-		relays.Go(func() { relay(&b.Out, &a.In, stop, &lost) })
+		relays.Go(func() { relay(a.Out, b.In, stop, &lost) })
+		relays.Go(func() { relay(b.Out, a.In, stop, &lost) })
 		if err := reqs[i].Attach(a); err != nil {
 			t.Fatal(err)
 		}
