@@ -116,6 +116,10 @@ type peer struct {
 	// detached is set by Detach; guarded by both of base's mutexes, so either
 	// one suffices to read it.
 	detached bool
+	// cache holds messages popped from p.In in one batch, cache[ch:ch+cn]
+	// not yet delivered; guarded by the receive mutex.
+	cache  []ring.Msg
+	ch, cn int
 }
 
 // base holds what every pattern shares: the two balancers, the wake-up
@@ -195,7 +199,7 @@ func (b *base) Detach(p *ring.Pipe) {
 func (b *base) dropPeer(pe *peer) {
 	pe.detached = true
 	b.out.remove(pe)
-	if pe.p.In.Len() == 0 {
+	if !pe.pending() {
 		b.in.remove(pe)
 	}
 }
