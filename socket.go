@@ -21,7 +21,10 @@ type Socket struct {
 	opts options
 	eo   engine.Options
 	pat  sock.Socket
+	host pipeHost    // what the transports attach pipes to
 	side inproc.Side // this socket as an inproc peer
+
+	counters counters
 
 	mu        sync.Mutex
 	listeners map[string]*engine.Listener
@@ -40,14 +43,16 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	if len(o.routingID) > 255 {
 		return nil, fmt.Errorf("azmq: routing id of %d bytes, at most 255", len(o.routingID))
 	}
-	pat, err := sock.New(t, sock.Options{RouterMandatory: o.routerMandatory})
+	s := &Socket{ctx: c, typ: t, opts: o,
+		listeners: map[string]*engine.Listener{}, dialers: map[string]*engine.Dialer{},
+		inBound: map[string]bool{}, inConn: map[string]bool{}}
+	pat, err := sock.New(t, sock.Options{RouterMandatory: o.routerMandatory, Counters: &s.counters.pattern})
 	if err != nil {
 		return nil, err
 	}
-	s := &Socket{ctx: c, typ: t, opts: o, pat: pat,
-		listeners: map[string]*engine.Listener{}, dialers: map[string]*engine.Dialer{},
-		inBound: map[string]bool{}, inConn: map[string]bool{}}
-	s.side = inproc.Side{Host: pat, SocketType: t.String(), RoutingID: o.routingID,
+	s.pat = pat
+	s.host = pipeHost{pat: pat, pipes: map[*ring.Pipe]struct{}{}}
+	s.side = inproc.Side{Host: &s.host, SocketType: t.String(), RoutingID: o.routingID,
 		SendHWM: o.sendHWM, RecvHWM: o.recvHWM, Eager: t != Router}
 	cfg := crypto.Config{SocketType: t.String(), Identity: o.routingID}
 	s.eo = engine.Options{
@@ -59,6 +64,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		ReconnectIvl:     o.reconnectIvl,
 		ReconnectIvlMax:  o.reconnectIvlMax,
 		EagerPipe:        t != Router,
+		Counters:         &s.counters.conns,
 	}
 	if o.reconnectIvl == 0 {
 		s.eo.ReconnectIvl = -1 // libzmq: an interval of 0 means no reconnection
@@ -88,7 +94,7 @@ func (s *Socket) Bind(endpoint string) error {
 		s.last = endpoint
 		return nil
 	}
-	l, err := s.ctx.eng.Listen(endpoint, &s.eo, s.pat)
+	l, err := s.ctx.eng.Listen(endpoint, &s.eo, &s.host)
 	if err != nil {
 		return err
 	}
@@ -126,7 +132,7 @@ func (s *Socket) Connect(endpoint string) error {
 	if _, ok := s.dialers[endpoint]; ok {
 		return nil
 	}
-	d, err := s.ctx.eng.Dial(endpoint, &s.eo, s.pat)
+	d, err := s.ctx.eng.Dial(endpoint, &s.eo, &s.host)
 	if err != nil {
 		return fmt.Errorf("azmq: connect %s: %w", endpoint, err)
 	}
@@ -257,6 +263,9 @@ func (s *Socket) Send(ctx context.Context, frames ...[]byte) error {
 	}
 	err := s.pat.Send(ctx, m)
 	m.Release()
+	if err == nil {
+		s.counters.countOut(total)
+	}
 	return err
 }
 
@@ -267,7 +276,9 @@ func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
 	if err := s.pat.Recv(ctx, m); err != nil {
 		return nil, err
 	}
-	b := make([]byte, m.Size())
+	size := m.Size()
+	s.counters.countIn(size)
+	b := make([]byte, size)
 	out := make([][]byte, m.Len())
 	off := 0
 	for i := range out {
@@ -281,11 +292,24 @@ func (s *Socket) Recv(ctx context.Context) ([][]byte, error) {
 
 // SendMsg sends m without copying. On success the socket owns m's frames and
 // m is left empty for reuse; on error m is unchanged and still the caller's.
-func (s *Socket) SendMsg(ctx context.Context, m *Msg) error { return s.pat.Send(ctx, m) }
+func (s *Socket) SendMsg(ctx context.Context, m *Msg) error {
+	size := m.Size()
+	if err := s.pat.Send(ctx, m); err != nil {
+		return err
+	}
+	s.counters.countOut(size)
+	return nil
+}
 
 // RecvMsg receives the next message into m, releasing what m held. Its
 // frames view pooled buffers until m.Release or the next RecvMsg into m.
-func (s *Socket) RecvMsg(ctx context.Context, m *Msg) error { return s.pat.Recv(ctx, m) }
+func (s *Socket) RecvMsg(ctx context.Context, m *Msg) error {
+	if err := s.pat.Recv(ctx, m); err != nil {
+		return err
+	}
+	s.counters.countIn(m.Size())
+	return nil
+}
 
 // inprocName splits "inproc://name"; ok is false for other transports.
 func inprocName(endpoint string) (name string, ok bool, err error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/azmq/azmq/crypto"
@@ -62,6 +63,52 @@ type Options struct {
 	// connection exists, so sends queue while connecting (libzmq's default).
 	// A ROUTER needs the peer's identity first and leaves it false.
 	EagerPipe bool
+	// Counters, if not nil, counts connection events.
+	Counters *Counters
+}
+
+// Failure reasons a handshake is counted under.
+const (
+	FailProtocol   = iota // malformed or unexpected bytes, wrong mechanism
+	FailSocketType        // incompatible Socket-Type
+	FailRefused           // the peer sent ERROR
+	FailTimeout           // not finished within the handshake timeout
+	FailClosed            // the peer closed, or an I/O error
+	numFailures
+)
+
+// Counters are a socket's always-on connection statistics: atomics only.
+type Counters struct {
+	Accepted    atomic.Uint64 // connections accepted by listeners
+	Connected   atomic.Uint64 // connections a dialer established
+	Reconnects  atomic.Uint64 // reconnection attempts scheduled
+	Disconnects atomic.Uint64 // connections lost after their handshake
+	// HandshakeFailed counts connections that ended before their handshake
+	// completed, by reason (Fail*).
+	HandshakeFailed [numFailures]atomic.Uint64
+}
+
+// ended counts the end of a connection; c may be nil.
+func (c *Counters) ended(ready bool, err error) {
+	if c == nil {
+		return
+	}
+	if ready {
+		c.Disconnects.Add(1)
+		return
+	}
+	reason := FailClosed
+	switch {
+	case errors.Is(err, crypto.ErrSocketType):
+		reason = FailSocketType
+	case errors.Is(err, crypto.ErrRefused):
+		reason = FailRefused
+	case errors.Is(err, ErrHandshakeTimeout):
+		reason = FailTimeout
+	case errors.Is(err, ErrProtocol), errors.Is(err, crypto.ErrHandshake), errors.Is(err, ErrMsgSize):
+		reason = FailProtocol
+	}
+	c.HandshakeFailed[reason].Add(1)
 }
 
 // conn is a connection as its owner sees it, whatever backend runs it.
@@ -171,6 +218,9 @@ func (l *Listener) session(c conn, out, room ring.Waker) *Session {
 		return nil
 	}
 	l.conns[c] = nil
+	if l.opts.Counters != nil {
+		l.opts.Counters.Accepted.Add(1)
+	}
 	return NewSession(l.opts.NewMechanism(), l.opts.MaxMsgSize, func(peer *crypto.Metadata, _ byte) (*ring.Pipe, error) {
 		p := newPipe(l.opts, peer)
 		l.mu.Lock()
@@ -190,11 +240,12 @@ func (l *Listener) session(c conn, out, room ring.Waker) *Session {
 	}, out, room)
 }
 
-func (l *Listener) ended(c conn, _ error) {
+func (l *Listener) ended(c conn, err error) {
 	l.mu.Lock()
 	p := l.conns[c]
 	delete(l.conns, c)
 	l.mu.Unlock()
+	l.opts.Counters.ended(p != nil, err)
 	if p != nil {
 		p.SetGone()
 		l.host.Detach(p)
@@ -239,6 +290,7 @@ type Dialer struct {
 	mu       sync.Mutex
 	pipe     *ring.Pipe
 	cur      conn
+	curReady bool // cur finished its handshake
 	closed   bool
 	ivl      time.Duration
 	stopWait func()
@@ -286,6 +338,9 @@ func (d *Dialer) retry(error) {
 	if max := d.opts.ReconnectIvlMax; max > d.opts.ReconnectIvl {
 		d.ivl = min(2*d.ivl, max)
 	}
+	if d.opts.Counters != nil {
+		d.opts.Counters.Reconnects.Add(1)
+	}
 	d.stopWait = d.e.be.after(wait, d.attempt)
 }
 
@@ -295,10 +350,14 @@ func (d *Dialer) session(c conn, out, room ring.Waker) *Session {
 	if d.closed {
 		return nil
 	}
-	d.cur = c
+	d.cur, d.curReady = c, false
+	if d.opts.Counters != nil {
+		d.opts.Counters.Connected.Add(1)
+	}
 	return NewSession(d.opts.NewMechanism(), d.opts.MaxMsgSize, func(peer *crypto.Metadata, _ byte) (*ring.Pipe, error) {
 		d.mu.Lock()
 		d.ivl = d.opts.ReconnectIvl
+		d.curReady = true
 		p := d.pipe
 		d.mu.Unlock()
 		if p != nil {
@@ -323,9 +382,11 @@ func (d *Dialer) session(c conn, out, room ring.Waker) *Session {
 // itself stops reconnecting to that endpoint (zmtp.md §15).
 func (d *Dialer) ended(c conn, err error) {
 	d.mu.Lock()
+	ready := d.curReady
 	if d.cur == c {
-		d.cur = nil
+		d.cur, d.curReady = nil, false
 	}
+	d.opts.Counters.ended(ready, err)
 	fatal := errors.Is(err, ErrProtocol) || errors.Is(err, crypto.ErrSocketType) ||
 		errors.Is(err, crypto.ErrRefused) || errors.Is(err, crypto.ErrHandshake)
 	if fatal {

@@ -2,6 +2,7 @@ package sock
 
 import (
 	"context"
+	"errors"
 
 	"github.com/azmq/azmq/ring"
 )
@@ -110,8 +111,10 @@ func (s *repSocket) Send(ctx context.Context, m *ring.Msg) error {
 	pe := s.replyTo
 	s.replying, s.replyTo = false, nil
 	m.MoveFront(m.Len(), &s.env)
-	if !pe.detached {
-		_ = pe.p.Out.Push(&s.env) // ErrFull or ErrClosed: dropped
+	if pe.detached {
+		s.counters.drop(false)
+	} else if err := pe.p.Out.Push(&s.env); err != nil {
+		s.counters.drop(errors.Is(err, ring.ErrFull))
 	}
 	s.env.Release()
 	s.rmu.Unlock()

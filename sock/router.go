@@ -150,6 +150,7 @@ func (s *routerSocket) Send(ctx context.Context, m *ring.Msg) error {
 			return s.unroutable(m)
 		}
 		if !s.mandatory {
+			s.counters.drop(true)
 			m.Release()
 			return nil
 		}
@@ -165,6 +166,7 @@ func (s *routerSocket) unroutable(m *ring.Msg) error {
 	if s.mandatory {
 		return fmt.Errorf("azmq: ROUTER send to %x: %w", m.Frame(0), ErrHostUnreachable)
 	}
+	s.counters.drop(false)
 	m.Release()
 	return nil
 }

@@ -65,6 +65,30 @@ type Options struct {
 	// RouterMandatory makes ROUTER report unroutable messages with
 	// ErrHostUnreachable and block on a full peer instead of dropping.
 	RouterMandatory bool
+	// Counters, if not nil, counts the messages the pattern drops.
+	Counters *Counters
+}
+
+// Counters are the pattern's always-on statistics: atomics, no locks.
+type Counters struct {
+	// HWMDrops counts messages dropped because the peer's queue was at its
+	// high-water mark (ROUTER, REP replies).
+	HWMDrops atomic.Uint64
+	// Unroutable counts messages dropped because their peer was unknown or
+	// gone (ROUTER without RouterMandatory, REP replies to a gone peer).
+	Unroutable atomic.Uint64
+}
+
+// drop counts one dropped message; c may be nil.
+func (c *Counters) drop(full bool) {
+	if c == nil {
+		return
+	}
+	if full {
+		c.HWMDrops.Add(1)
+	} else {
+		c.Unroutable.Add(1)
+	}
 }
 
 // Socket is one ZeroMQ socket pattern over the pipes of its peers.
@@ -86,25 +110,32 @@ type Socket interface {
 
 // New returns a socket of type t.
 func New(t Type, opts Options) (Socket, error) {
+	var s interface {
+		Socket
+		setCounters(*Counters)
+	}
 	switch t {
 	case Pair:
-		return newPlain(t, true, true, true), nil
+		s = newPlain(t, true, true, true)
 	case Push:
-		return newPlain(t, true, false, false), nil
+		s = newPlain(t, true, false, false)
 	case Pull:
-		return newPlain(t, false, true, false), nil
+		s = newPlain(t, false, true, false)
 	case Dealer:
-		return newPlain(t, true, true, false), nil
+		s = newPlain(t, true, true, false)
 	case Req:
-		return newReq(), nil
+		s = newReq()
 	case Rep:
-		return newRep(), nil
+		s = newRep()
 	case Router:
-		return newRouter(opts), nil
+		s = newRouter(opts)
 	case Pub, Sub, XPub, XSub:
 		return nil, fmt.Errorf("azmq: %v socket not implemented yet: %w", t, ErrNotSupported)
+	default:
+		return nil, fmt.Errorf("azmq: unknown socket type %v: %w", t, ErrNotSupported)
 	}
-	return nil, fmt.Errorf("azmq: unknown socket type %v: %w", t, ErrNotSupported)
+	s.setCounters(opts.Counters)
+	return s, nil
 }
 
 // peer is the socket's record of one attached pipe.
@@ -125,7 +156,8 @@ type peer struct {
 // base holds what every pattern shares: the two balancers, the wake-up
 // Signals and the closed state.
 type base struct {
-	typ Type
+	typ      Type
+	counters *Counters // nil: not counted
 
 	closed atomic.Bool
 	done   chan struct{} // closed by Close, so that every waiter leaves
@@ -139,6 +171,8 @@ type base struct {
 	rmu sync.Mutex
 	in  fq // guarded by rmu
 }
+
+func (b *base) setCounters(c *Counters) { b.counters = c }
 
 func (b *base) init(t Type) {
 	b.typ = t
