@@ -287,13 +287,14 @@ type Dialer struct {
 	host Host
 	ep   Endpoint
 
-	mu       sync.Mutex
-	pipe     *ring.Pipe
-	cur      conn
-	curReady bool // cur finished its handshake
-	closed   bool
-	ivl      time.Duration
-	stopWait func()
+	mu        sync.Mutex
+	pipe      *ring.Pipe
+	cur       conn
+	curReady  bool // cur finished its handshake
+	connected bool // some connection finished its handshake before
+	closed    bool
+	ivl       time.Duration
+	stopWait  func()
 }
 
 // Dial starts connecting to endpoint in the background; pipes attach to h.
@@ -359,10 +360,15 @@ func (d *Dialer) session(c conn, out, room ring.Waker) *Session {
 		d.ivl = d.opts.ReconnectIvl
 		d.curReady = true
 		p := d.pipe
+		again := d.connected
+		d.connected = true
 		d.mu.Unlock()
 		if p != nil {
 			if p.PeerType == "" {
 				p.PeerType = peer.SocketType
+			}
+			if again {
+				p.Hiccup() // a new peer knows nothing of what the last one was told
 			}
 			return p, nil
 		}

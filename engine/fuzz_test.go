@@ -185,6 +185,12 @@ func referenceTraffic(data []byte, max int64) (msgs [][][]byte, pongs []byte, fa
 				return msgs, pongs, true
 			}
 			pongs = frame.AppendPong(pongs, ctx)
+		case frame.CmdSubscribe, frame.CmdCancel:
+			op := byte(0)
+			if cmd.Kind == frame.CmdSubscribe {
+				op = 1
+			}
+			msgs = append(msgs, [][]byte{append([]byte{op}, cmd.Data...)})
 		case frame.CmdReady, frame.CmdError:
 			return msgs, pongs, true
 		}

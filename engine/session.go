@@ -359,8 +359,28 @@ func (s *Session) onCommand(cmd frame.Command) error {
 	case frame.CmdError:
 		reason, _ := frame.ParseError(cmd.Data)
 		return fmt.Errorf("%w: %q", crypto.ErrRefused, reason)
+	case frame.CmdSubscribe:
+		s.subscription(1, cmd.Data)
+	case frame.CmdCancel:
+		s.subscription(0, cmd.Data)
 	}
 	return nil
+}
+
+// subscription hands a SUBSCRIBE (op 1) or CANCEL (op 0) command to the
+// socket in the form of the 3.0 message, 0x01/0x00 + prefix, marked as a
+// subscription, so that PUB and XPUB see one form whatever the peer speaks.
+// It goes past the high-water mark: a lost subscription is never repaired.
+func (s *Session) subscription(op byte, prefix []byte) {
+	b := ring.NewBuffer(1 + len(prefix))
+	b.Bytes()[0] = op
+	copy(b.Bytes()[1:], prefix)
+	var m ring.Msg
+	m.AppendFrame(ring.OwnedFrame(b, b.Bytes()))
+	m.SetFlags(ring.Subscription)
+	if s.pipe.In.PushForce(&m) != nil {
+		m.Release()
+	}
 }
 
 // frameDone appends one received data frame (its reference handed over) to

@@ -95,6 +95,16 @@ func (s *Session) fillMessages() {
 		}
 		m := &q.msgs[q.nmsgs]
 		q.nmsgs++
+		if m.Flags()&ring.Subscription != 0 && s.minor >= 1 && m.Len() == 1 && len(m.Frame(0)) > 0 {
+			// ZMTP 3.1 peers get the command form (zmtp.md §10); the
+			// frame's first byte says which.
+			name := frame.NameCancel
+			if m.Frame(0)[0] == 1 {
+				name = frame.NameSubscribe
+			}
+			q.stage = frame.AppendCommand(q.stage, name, m.Frame(0)[1:])
+			continue
+		}
 		for i, n := 0, m.Len(); i < n; i++ {
 			var flags byte
 			if i < n-1 {

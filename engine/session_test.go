@@ -377,7 +377,8 @@ func newSplitStream() *splitStream {
 	st.addMsg(nil, pattern(256, 2), pattern(300, 3))
 	st.add(frame.AppendCommand(nil, "HELLO", []byte("ignored")))
 	st.addMsg(nil, []byte("a"), []byte("b"), []byte("c"), []byte("d"), []byte("e"), []byte("f"))
-	st.add(frame.AppendCommand(nil, frame.NameSubscribe, []byte("AB")))
+	// a SUBSCRIBE reaches the socket as the 3.0 message form
+	st.addMsg(frame.AppendCommand(nil, frame.NameSubscribe, []byte("AB")), []byte("\x01AB"))
 	st.addMsg(nil, []byte{})
 	// the LONG form for a small body is accepted (zmtp.md §4)
 	st.addMsg([]byte{0x03, 0, 0, 0, 0, 0, 0, 0, 1, 'x', 0x02, 0, 0, 0, 0, 0, 0, 0, 3, 'l', 'n', 'g'}, []byte("x"), []byte("lng"))
@@ -703,7 +704,6 @@ func TestSessionTraffic(t *testing.T) {
 			frame.AppendCommand(nil, "HELLO", []byte("x")),
 			frame.AppendCommand(nil, "FOO"),
 			frame.AppendCommand(nil, frame.NamePong, []byte("ctx")),
-			frame.AppendCommand(nil, frame.NameCancel, []byte("A")),
 			frame.AppendCommand(nil, "X", pattern(300, 0)),
 			appendMsg(nil, []byte("after")),
 		), 0)
@@ -1172,5 +1172,41 @@ func TestSessionOutputIOVMax(t *testing.T) {
 				t.Fatalf("stream differs at byte %d of %d", firstDiff(got, want), len(want))
 			}
 		})
+	}
+}
+
+// TestSessionSendsSubscriptions checks the two wire forms of a subscription
+// the socket marked as its own (zmtp.md §10): a SUBSCRIBE/CANCEL command to a
+// 3.1 peer, the 0x01/0x00 data message to a 3.0 peer; an unmarked message
+// that starts with 0x01 (an XSUB application's) is data to both.
+func TestSessionSendsSubscriptions(t *testing.T) {
+	for _, minor := range []byte{0, 1} {
+		ts := newTestSession(t, "SUB", 0, 0, 0)
+		ts.mustFeed(append(peerGreeting("NULL", 3, minor), readyCmd("PUB", nil)...), 0)
+		ts.output() // greeting and READY
+		for _, m := range []struct {
+			body []byte
+			sub  bool
+		}{{[]byte("\x01AB"), true}, {[]byte("\x00AB"), true}, {[]byte("\x01user"), false}} {
+			var msg ring.Msg
+			msg.Append(m.body)
+			if m.sub {
+				msg.SetFlags(ring.Subscription)
+			}
+			if err := ts.pipe.Out.Push(&msg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := slices.Concat(
+			frame.AppendCommand(nil, frame.NameSubscribe, []byte("AB")),
+			frame.AppendCommand(nil, frame.NameCancel, []byte("AB")),
+			appendMsg(nil, []byte("\x01user")))
+		if minor == 0 {
+			want = slices.Concat(appendMsg(nil, []byte("\x01AB")), appendMsg(nil, []byte("\x00AB")), appendMsg(nil, []byte("\x01user")))
+		}
+		if got := ts.output(); !bytes.Equal(got, want) {
+			t.Errorf("minor %d: wrote % x, want % x", minor, got, want)
+		}
+		ts.close()
 	}
 }

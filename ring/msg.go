@@ -41,7 +41,27 @@ type Msg struct {
 	inline [inlineFrames]Frame
 	extra  []Frame
 	n      int
+	flags  MsgFlags
 }
+
+// MsgFlags mark a message that is not plain application data.
+type MsgFlags uint8
+
+const (
+	// Subscription marks a one-frame (un)subscription, 0x01 (subscribe) or
+	// 0x00 (cancel) followed by the prefix, made by the socket itself (SUB's
+	// Subscribe, a SUBSCRIBE/CANCEL command received). A stream transport
+	// sends it as a SUBSCRIBE/CANCEL command to a ZMTP 3.1 peer and as this
+	// data frame to a 3.0 one; an unmarked message starting with 0x01 (what
+	// an XSUB application sends) always goes as data, as libzmq does.
+	Subscription MsgFlags = 1 << iota
+)
+
+// Flags returns the message's flags.
+func (m *Msg) Flags() MsgFlags { return m.flags }
+
+// SetFlags replaces the message's flags.
+func (m *Msg) SetFlags(f MsgFlags) { m.flags = f }
 
 func (m *Msg) at(i int) *Frame {
 	if i < inlineFrames {
@@ -138,8 +158,9 @@ func (m *Msg) MoveFront(k int, dst *Msg) {
 }
 
 // Clone appends to dst a copy of m's frames that shares their bytes: pooled
-// buffers gain a reference, nothing is copied.
+// buffers gain a reference, nothing is copied. dst takes m's flags.
 func (m *Msg) Clone(dst *Msg) {
+	dst.flags = m.flags
 	for i := 0; i < m.n; i++ {
 		f := *m.at(i)
 		if f.buf != nil {
@@ -156,6 +177,7 @@ func (m *Msg) Release() {
 		m.at(i).Release()
 	}
 	m.n = 0
+	m.flags = 0
 	m.extra = m.extra[:0]
 }
 

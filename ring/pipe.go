@@ -29,7 +29,27 @@ type Pipe struct {
 	// PeerType is the Socket-Type the peer announced, "" if it said none.
 	PeerType string
 
-	gone atomic.Bool
+	gone   atomic.Bool
+	hiccup atomic.Pointer[func()]
+}
+
+// SetHiccup installs what the socket does when the pipe is connected again
+// after its connection was lost (libzmq's "hiccup"): a SUB re-sends its
+// subscriptions. nil removes it.
+func (p *Pipe) SetHiccup(f func()) {
+	if f == nil {
+		p.hiccup.Store(nil)
+		return
+	}
+	p.hiccup.Store(&f)
+}
+
+// Hiccup is called by the transport when the pipe's peer is connected
+// again; each new connection may be a peer that knows nothing of the past.
+func (p *Pipe) Hiccup() {
+	if f := p.hiccup.Load(); f != nil {
+		(*f)()
+	}
 }
 
 // NewPipe returns a pipe whose Out queue holds sendHWM messages and whose In
