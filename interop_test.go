@@ -449,3 +449,133 @@ var interopOverIPC = map[string]bool{
 	"PUSH-PULL": true, "PULL-PUSH": true, "REQ-REP": true, "REP-REQ": true,
 	"DEALER-ROUTER": true, "ROUTER-DEALER": true, "PAIR-PAIR": true,
 }
+
+// subscribe asks the libzmq peer to subscribe to prefix.
+func (p *pyPeer) subscribe(prefix []byte) {
+	p.t.Helper()
+	p.do(map[string]any{"subscribe": hex.EncodeToString(prefix)})
+}
+
+// publishUntilReceived publishes m from our socket every few milliseconds
+// until the libzmq subscriber has received one (a subscription needs a
+// moment to reach a publisher: the slow joiner), and returns what it got.
+func publishUntilReceived(t *testing.T, s *azmq.Socket, p *pyPeer, m ...[]byte) [][]byte {
+	t.Helper()
+	got := make(chan [][]byte, 1)
+	wait := p.recvAsync()
+	go func() { got <- wait() }()
+	deadline := time.After(10 * time.Second)
+	for {
+		if err := s.Send(tctx(t), m...); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case g := <-got:
+			return g
+		case <-deadline:
+			t.Fatal("the libzmq subscriber never received a message")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// receiveWhilePublishing asks the libzmq publisher to send m until our
+// socket receives it.
+func receiveWhilePublishing(t *testing.T, s *azmq.Socket, p *pyPeer, m ...[]byte) [][]byte {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		p.send(m...)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		got, err := s.Recv(ctx)
+		cancel()
+		if err == nil {
+			return got
+		}
+	}
+	t.Fatal("never received from the libzmq publisher")
+	return nil
+}
+
+var pubsubCases = []interopCase{
+	{"PUB-SUB", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Pub, "SUB", weBind, nil)
+		p.subscribe([]byte("A"))
+		got := publishUntilReceived(t, s, p, []byte("A-topic"), []byte("body"))
+		mustEqual(t, "published", got, [][]byte{[]byte("A-topic"), []byte("body")})
+		// Filtering happens at the publisher: a message that matches no
+		// subscription never reaches libzmq, the next matching one does.
+		if err := s.Send(tctx(t), []byte("B-other")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Send(tctx(t), []byte("A2")); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			m := p.recv()
+			if string(m[0]) == "B-other" {
+				t.Fatal("a message matching no subscription reached libzmq")
+			}
+			if string(m[0]) == "A2" {
+				break
+			}
+		}
+	}},
+	{"SUB-PUB", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.Sub, "PUB", weBind, nil)
+		if err := s.Subscribe([]byte("news")); err != nil {
+			t.Fatal(err)
+		}
+		got := receiveWhilePublishing(t, s, p, []byte("news!"), []byte("x"))
+		mustEqual(t, "received", got, [][]byte{[]byte("news!"), []byte("x")})
+	}},
+	{"XPUB-SUB", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.XPub, "SUB", weBind, nil)
+		p.subscribe([]byte("topic"))
+		for i := 0; ; i++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+			got, err := s.Recv(ctx)
+			cancel()
+			if err == nil {
+				mustEqual(t, "subscription", got, [][]byte{[]byte("\x01topic")})
+				break
+			}
+			if i == 500 {
+				t.Fatal("the subscription never arrived")
+			}
+			p.do(map[string]any{"poll": 10})
+		}
+	}},
+	{"XSUB-PUB", func(t *testing.T, c *azmq.Context, tr string, weBind bool) {
+		s, p := pair(t, c, tr, azmq.XSub, "PUB", weBind, nil)
+		if err := s.Send(tctx(t), []byte("\x01")); err != nil {
+			t.Fatal(err)
+		}
+		got := receiveWhilePublishing(t, s, p, []byte("anything"))
+		mustEqual(t, "received", got, [][]byte{[]byte("anything")})
+	}},
+}
+
+func TestInteropPubSub(t *testing.T) {
+	requirePyzmq(t)
+	for _, b := range backends {
+		for _, tr := range []string{"tcp", "ipc"} {
+			t.Run(b.String()+"/"+tr, func(t *testing.T) {
+				for _, tc := range pubsubCases {
+					for _, weBind := range []bool{true, false} {
+						dir := "we-connect"
+						if weBind {
+							dir = "we-bind"
+						}
+						t.Run(tc.name+"/"+dir, func(t *testing.T) {
+							t.Parallel()
+							c := azmq.NewContext(azmq.WithBackend(b))
+							t.Cleanup(func() { c.Close() })
+							tc.run(t, c, tr, weBind)
+						})
+					}
+				}
+			})
+		}
+	}
+	assertNoLeaks(t)
+}

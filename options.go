@@ -18,6 +18,11 @@ type options struct {
 	handshakeTimeout time.Duration
 	routerMandatory  bool
 	maxMsgSize       int64
+	xpubVerbose      bool
+	xpubVerboser     bool
+	xpubManual       bool
+	xpubWelcome      []byte
+	invertMatching   bool
 }
 
 // defaults are libzmq 4.3's (sockets.md §7).
@@ -78,6 +83,28 @@ func WithRouterMandatory(on bool) Option { return func(o *options) { o.routerMan
 // than n bytes, before anything is allocated for it (ZMQ_MAXMSGSIZE;
 // default -1, unlimited).
 func WithMaxMsgSize(n int64) Option { return func(o *options) { o.maxMsgSize = n } }
+
+// WithXPubVerbose makes an XPUB pass every subscription up, not only the
+// first for each prefix (ZMQ_XPUB_VERBOSE).
+func WithXPubVerbose(on bool) Option { return func(o *options) { o.xpubVerbose = on } }
+
+// WithXPubVerboser makes an XPUB pass every subscription and unsubscription
+// up (ZMQ_XPUB_VERBOSER).
+func WithXPubVerboser(on bool) Option { return func(o *options) { o.xpubVerboser = on } }
+
+// WithXPubManual leaves subscriptions to the XPUB application, which applies
+// each one it receives with Subscribe/Unsubscribe (ZMQ_XPUB_MANUAL).
+func WithXPubManual(on bool) Option { return func(o *options) { o.xpubManual = on } }
+
+// WithXPubWelcomeMsg has an XPUB send msg to every new subscriber
+// (ZMQ_XPUB_WELCOME_MSG); the bytes are copied.
+func WithXPubWelcomeMsg(msg []byte) Option {
+	return func(o *options) { o.xpubWelcome = append([]byte(nil), msg...) }
+}
+
+// WithInvertMatching makes PUB and XPUB send, and SUB deliver, only what
+// does not match the subscriptions (ZMQ_INVERT_MATCHING).
+func WithInvertMatching(on bool) Option { return func(o *options) { o.invertMatching = on } }
 
 // ContextOption configures a Context.
 type ContextOption func(*contextOptions)

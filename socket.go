@@ -46,7 +46,15 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	s := &Socket{ctx: c, typ: t, opts: o,
 		listeners: map[string]*engine.Listener{}, dialers: map[string]*engine.Dialer{},
 		inBound: map[string]bool{}, inConn: map[string]bool{}}
-	pat, err := sock.New(t, sock.Options{RouterMandatory: o.routerMandatory, Counters: &s.counters.pattern})
+	pat, err := sock.New(t, sock.Options{
+		RouterMandatory: o.routerMandatory,
+		Counters:        &s.counters.pattern,
+		XPubVerbose:     o.xpubVerbose,
+		XPubVerboser:    o.xpubVerboser,
+		XPubManual:      o.xpubManual,
+		XPubWelcome:     o.xpubWelcome,
+		InvertMatching:  o.invertMatching,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -318,4 +326,26 @@ func inprocName(endpoint string) (name string, ok bool, err error) {
 		return "", true, fmt.Errorf("%w %q: empty inproc name", ErrInvalidEndpoint, endpoint)
 	}
 	return name, ok, nil
+}
+
+// Subscribe adds a prefix filter: a SUB receives the messages whose first
+// frame starts with one of its prefixes (the empty prefix matches all).
+// Subscriptions are counted, as in libzmq: each Subscribe needs its own
+// Unsubscribe. On an XSUB it sends a subscription upstream; on an XPUB with
+// WithXPubManual it applies one to the peer that asked last.
+func (s *Socket) Subscribe(prefix []byte) error {
+	sub, ok := s.pat.(sock.Subscriber)
+	if !ok {
+		return fmt.Errorf("azmq: subscribe on %v: %w", s.typ, ErrNotSupported)
+	}
+	return sub.Subscribe(prefix)
+}
+
+// Unsubscribe removes one Subscribe of prefix.
+func (s *Socket) Unsubscribe(prefix []byte) error {
+	sub, ok := s.pat.(sock.Subscriber)
+	if !ok {
+		return fmt.Errorf("azmq: unsubscribe on %v: %w", s.typ, ErrNotSupported)
+	}
+	return sub.Unsubscribe(prefix)
 }

@@ -162,6 +162,44 @@ var patternCases = []patternCase{
 		}
 		recvWant(t, pull, "early")
 	}},
+	{"pub_sub", func(t *testing.T, c *azmq.Context, tr string) {
+		pub, sub := newSocket(t, c, azmq.Pub), newSocket(t, c, azmq.Sub)
+		link(t, tr, pub, sub)
+		if err := sub.Subscribe([]byte("a")); err != nil {
+			t.Fatal(err)
+		}
+		// The subscription reaches the publisher a moment later: publish
+		// until the first message arrives (the slow joiner).
+		var got [][]byte
+		for i := 0; got == nil; i++ {
+			if i == 1000 {
+				t.Fatal("nothing published reached the subscriber")
+			}
+			mustSend(t, pub, "b-skip")
+			mustSend(t, pub, "a-first")
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+			got, _ = sub.Recv(ctx)
+			cancel()
+		}
+		wantFrames(t, got, bs("a-first"))
+		mustSend(t, pub, "b-skip")
+		mustSend(t, pub, "a-last", "x")
+		for {
+			m := mustRecv(t, sub)
+			if string(m[0]) == "b-skip" {
+				t.Fatal("SUB delivered a message matching no subscription")
+			}
+			if string(m[0]) == "a-last" {
+				break
+			}
+		}
+		if err := sub.Unsubscribe([]byte("a")); err != nil {
+			t.Fatal(err)
+		}
+		if err := pub.Subscribe([]byte("x")); !errors.Is(err, azmq.ErrNotSupported) {
+			t.Fatalf("Subscribe on PUB: %v", err)
+		}
+	}},
 	{"close_wakes", func(t *testing.T, c *azmq.Context, tr string) {
 		pull, push := newSocket(t, c, azmq.Pull), newSocket(t, c, azmq.Push)
 		link(t, tr, pull, push)

@@ -65,6 +65,18 @@ type Options struct {
 	// RouterMandatory makes ROUTER report unroutable messages with
 	// ErrHostUnreachable and block on a full peer instead of dropping.
 	RouterMandatory bool
+	// XPubVerbose makes XPUB pass every subscribe up, not only new ones.
+	XPubVerbose bool
+	// XPubVerboser makes XPUB pass every subscribe and unsubscribe up.
+	XPubVerboser bool
+	// XPubManual makes XPUB pass every (un)subscription up without applying
+	// it; the application applies it with Subscribe/Unsubscribe.
+	XPubManual bool
+	// XPubWelcome, if not empty, is sent by XPUB to every new peer.
+	XPubWelcome []byte
+	// InvertMatching makes PUB/XPUB send to, and SUB deliver, only what
+	// matches no subscription.
+	InvertMatching bool
 	// Counters, if not nil, counts the messages the pattern drops.
 	Counters *Counters
 }
@@ -72,7 +84,7 @@ type Options struct {
 // Counters are the pattern's always-on statistics: atomics, no locks.
 type Counters struct {
 	// HWMDrops counts messages dropped because the peer's queue was at its
-	// high-water mark (ROUTER, REP replies).
+	// high-water mark (ROUTER, REP replies, PUB/XPUB/XSUB fan-out).
 	HWMDrops atomic.Uint64
 	// Unroutable counts messages dropped because their peer was unknown or
 	// gone (ROUTER without RouterMandatory, REP replies to a gone peer).
@@ -129,8 +141,10 @@ func New(t Type, opts Options) (Socket, error) {
 		s = newRep()
 	case Router:
 		s = newRouter(opts)
-	case Pub, Sub, XPub, XSub:
-		return nil, fmt.Errorf("azmq: %v socket not implemented yet: %w", t, ErrNotSupported)
+	case Pub, XPub:
+		s = newPub(t, opts)
+	case Sub, XSub:
+		s = newSub(t, opts)
 	default:
 		return nil, fmt.Errorf("azmq: unknown socket type %v: %w", t, ErrNotSupported)
 	}

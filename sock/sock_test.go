@@ -32,7 +32,7 @@ func TestNew(t *testing.T) {
 		wantErr error
 	}{
 		{Pair, nil}, {Req, nil}, {Rep, nil}, {Dealer, nil}, {Router, nil}, {Pull, nil}, {Push, nil},
-		{Pub, ErrNotSupported}, {Sub, ErrNotSupported}, {XPub, ErrNotSupported}, {XSub, ErrNotSupported},
+		{Pub, nil}, {Sub, nil}, {XPub, nil}, {XSub, nil},
 		{Type(11), ErrNotSupported}, {Type(-3), ErrNotSupported},
 	}
 	for _, tt := range tests {

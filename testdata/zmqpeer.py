@@ -7,6 +7,8 @@ per line:
   {"send": ["hex", ...]}   send one multipart message
   {"recv": n}              receive n messages, print each as a JSON list of hex
   {"echo": n}              receive n messages and send each back unchanged
+  {"subscribe": "hex"}     set ZMQ_SUBSCRIBE
+  {"poll": ms}             wait in zmq_poll, letting libzmq do its work
   {"sleep": seconds}
   {"quit": true}
 Each command answers with a JSON line (possibly several for recv).
@@ -54,6 +56,14 @@ def main():
             elif "echo" in cmd:
                 for _ in range(cmd["echo"]):
                     s.send_multipart(s.recv_multipart())
+                out({"ok": True})
+            elif "subscribe" in cmd:
+                s.setsockopt(zmq.SUBSCRIBE, bytes.fromhex(cmd["subscribe"]))
+                out({"ok": True})
+            elif "poll" in cmd:
+                # libzmq attaches connections and sends what they need only
+                # while the application is inside a socket call.
+                s.poll(cmd["poll"])
                 out({"ok": True})
             elif "sleep" in cmd:
                 time.sleep(cmd["sleep"])
