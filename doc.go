@@ -2,9 +2,9 @@
 // protocol, byte-compatible with libzmq 4.x and without cgo.
 //
 // A Context owns the I/O engine; sockets made from it Bind and Connect to
-// endpoints ("tcp://127.0.0.1:5555") and exchange multipart messages with
-// libzmq's semantics for each socket type (PAIR, PUSH, PULL, REQ, REP,
-// DEALER, ROUTER so far).
+// endpoints ("tcp://127.0.0.1:5555", "ipc:///tmp/feed", "inproc://name") and
+// exchange multipart messages with libzmq's semantics for each socket type:
+// PAIR, PUSH, PULL, REQ, REP, DEALER, ROUTER, PUB, SUB, XPUB, XSUB.
 //
 // Two ways to send and receive:
 //
