@@ -379,3 +379,73 @@ func TestIPCFiles(t *testing.T) {
 	}
 	assertNoLeaks(t)
 }
+
+// TestCloseDeliversQueued is "connect, send, close" against a peer that is
+// not there yet: with a linger the socket goes on connecting after Close and
+// the message arrives, as with libzmq; Context.Close waits for it.
+func TestCloseDeliversQueued(t *testing.T) {
+	for _, b := range backends {
+		for _, tr := range []string{"tcp", "ipc"} {
+			t.Run(b.String()+"/"+tr, func(t *testing.T) {
+				ep := endpointFor(t, tr)
+				if tr == "tcp" {
+					ep = fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t))
+				}
+				sender := azmq.NewContext(azmq.WithBackend(b))
+				push, err := sender.NewSocket(azmq.Push, azmq.WithLinger(5*time.Second), azmq.WithReconnectInterval(10*time.Millisecond, 0))
+				if err != nil {
+					t.Fatal(err)
+				}
+				mustConnect(t, push, ep)
+				for _, m := range []string{"one", "two"} {
+					if err := push.Send(timeoutCtx(t, time.Second), []byte(m)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				push.Close()
+				closed := make(chan struct{})
+				go func() {
+					sender.Close()
+					close(closed)
+				}()
+				time.Sleep(50 * time.Millisecond)
+				pull := newSocket(t, newContext(t, b), azmq.Pull)
+				if err := pull.Bind(ep); err != nil {
+					t.Fatal(err)
+				}
+				recvWant(t, pull, "one")
+				recvWant(t, pull, "two")
+				select {
+				case <-closed:
+				case <-time.After(testTimeout):
+					t.Fatal("Context.Close did not return after the queue was delivered")
+				}
+			})
+		}
+	}
+	assertNoLeaks(t)
+}
+
+// TestCloseLingerBound: with nobody ever binding, Close gives up after the
+// linger and Context.Close returns.
+func TestCloseLingerBound(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.String(), func(t *testing.T) {
+			c := azmq.NewContext(azmq.WithBackend(b))
+			push, err := c.NewSocket(azmq.Push, azmq.WithLinger(100*time.Millisecond), azmq.WithReconnectInterval(10*time.Millisecond, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustConnect(t, push, fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t)))
+			if err := push.Send(timeoutCtx(t, time.Second), []byte("lost")); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			closeWithin(t, "context", c.Close)
+			if d := time.Since(start); d < 80*time.Millisecond {
+				t.Fatalf("Context.Close returned after %v, before the 100 ms linger", d)
+			}
+		})
+	}
+	assertNoLeaks(t)
+}

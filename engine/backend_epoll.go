@@ -519,6 +519,7 @@ type epConn struct {
 
 	scheduled atomic.Bool
 	shutReq   atomic.Int64 // linger+2 in ns once shutdown was asked (linger ≥ -1); 0: not asked
+	awaitHS   atomic.Bool  // shutdown waits for the handshake, to flush the pipe
 	closing   bool
 	canRead   bool // the last read did not hit EAGAIN
 	canWrite  bool
@@ -578,7 +579,7 @@ func (c *epConn) service() {
 	if v := c.shutReq.Load(); v != 0 && !c.closing {
 		c.closing = true
 		linger := time.Duration(v - 2)
-		if linger == 0 || !c.s.Ready() {
+		if linger == 0 || (!c.s.Ready() && !c.awaitHS.Load()) {
 			c.end(nil)
 			return
 		}
@@ -592,7 +593,7 @@ func (c *epConn) service() {
 			return
 		}
 	}
-	if c.canRead && !c.s.Held() && !c.closing {
+	if c.canRead && !c.s.Held() && (!c.closing || !c.s.Ready()) {
 		if err := c.readSome(); err != nil {
 			c.end(err)
 			return
@@ -607,7 +608,7 @@ func (c *epConn) service() {
 			return
 		}
 	}
-	if c.closing && c.canWrite && !c.s.HasOutput() {
+	if c.closing && c.s.Ready() && c.canWrite && !c.s.HasOutput() {
 		c.end(nil)
 	}
 }
@@ -687,10 +688,11 @@ func (c *epConn) end(err error) {
 	c.b.wg.Done()
 }
 
-func (c *epConn) shutdown(linger time.Duration) {
+func (c *epConn) shutdown(linger time.Duration, awaitHandshake bool) {
 	if linger < 0 {
 		linger = -1
 	}
+	c.awaitHS.Store(awaitHandshake)
 	if c.shutReq.CompareAndSwap(0, int64(linger)+2) {
 		c.l.schedule(c)
 	}

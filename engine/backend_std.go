@@ -108,6 +108,7 @@ type stdConn struct {
 	closing chan struct{}
 	once    sync.Once
 	linger  time.Duration
+	awaitHS bool      // set before closing is closed
 	wv      vecWriter // used by the writer goroutine only
 }
 
@@ -194,27 +195,28 @@ func (c *stdConn) readLoop() error {
 }
 
 func (c *stdConn) write() {
+	closing := c.closing // nil once seen, so the select below cannot spin on it
 	for {
 		c.mu.Lock()
 		iov := c.s.Output()
-		ready := c.s.Ready()
+		ready, more := c.s.Ready(), c.s.HasOutput()
 		c.mu.Unlock()
 		if iov == nil {
-			select {
-			case <-c.closing:
-				c.mu.Lock()
-				more := ready && c.s.HasOutput()
-				c.mu.Unlock()
-				if c.linger != 0 && more {
+			if closing == nil {
+				// Closing: done once the pipe is flushed, or at once when
+				// there is nothing to wait for.
+				if c.linger == 0 || (ready && !more) || (!ready && !c.awaitHS) {
+					c.nc.Close()
+					return
+				}
+				if ready && more {
 					continue
 				}
-				c.nc.Close()
-				return
-			default:
 			}
 			select {
 			case <-c.wake.C():
-			case <-c.closing:
+			case <-closing:
+				closing = nil
 			case <-c.done:
 				return
 			}
@@ -231,13 +233,14 @@ func (c *stdConn) write() {
 	}
 }
 
-func (c *stdConn) shutdown(linger time.Duration) {
+func (c *stdConn) shutdown(linger time.Duration, awaitHandshake bool) {
 	c.once.Do(func() {
-		c.linger = linger
+		c.linger, c.awaitHS = linger, awaitHandshake
 		if linger == 0 {
 			c.nc.Close()
 		} else if linger > 0 {
-			c.nc.SetWriteDeadline(time.Now().Add(linger))
+			// Bounds the flush and a handshake still under way alike.
+			time.AfterFunc(linger, func() { c.nc.Close() })
 		}
 		close(c.closing)
 	})

@@ -114,8 +114,10 @@ func (c *Counters) ended(ready bool, err error) {
 // conn is a connection as its owner sees it, whatever backend runs it.
 type conn interface {
 	// shutdown flushes what the pipe still holds for at most linger (< 0:
-	// without limit, 0: not at all), then closes the connection.
-	shutdown(linger time.Duration)
+	// without limit, 0: not at all), then closes the connection. With
+	// awaitHandshake a connection still in its handshake finishes it first,
+	// so that a dialer's queued messages are not lost.
+	shutdown(linger time.Duration, awaitHandshake bool)
 }
 
 // owner is a Listener or Dialer: it gives each of its connections a session
@@ -147,8 +149,9 @@ type backend interface {
 
 // Engine runs the connections of one context.
 type Engine struct {
-	be backend
-	wg sync.WaitGroup // every goroutine the backend started
+	be        backend
+	wg        sync.WaitGroup // every goroutine the backend started
+	lingering sync.WaitGroup // dialers closed with messages still to deliver
 }
 
 // New returns an engine on the given backend.
@@ -176,6 +179,7 @@ func New(b Backend) (*Engine, error) {
 // Close stops the backend and waits until every connection and goroutine it
 // ran has ended. Listeners and dialers must be closed first.
 func (e *Engine) Close() {
+	e.lingering.Wait()
 	e.be.cancel()
 	e.wg.Wait()
 	e.be.close()
@@ -268,7 +272,7 @@ func (l *Listener) Close(linger time.Duration) {
 	l.mu.Unlock()
 	l.stop()
 	for _, c := range conns {
-		c.shutdown(linger)
+		c.shutdown(linger, false)
 	}
 }
 
@@ -293,8 +297,14 @@ type Dialer struct {
 	curReady  bool // cur finished its handshake
 	connected bool // some connection finished its handshake before
 	closed    bool
-	ivl       time.Duration
-	stopWait  func()
+	// lingering: closed with messages queued and no connection to send them;
+	// the dialer goes on connecting until a connection has flushed them or
+	// the linger runs out, as libzmq does.
+	lingering  bool
+	linger     time.Duration
+	stopLinger func()
+	ivl        time.Duration
+	stopWait   func()
 }
 
 // Dial starts connecting to endpoint in the background; pipes attach to h.
@@ -317,9 +327,9 @@ func (e *Engine) Dial(endpoint string, opts *Options, h Host) (*Dialer, error) {
 func (d *Dialer) attempt() {
 	d.mu.Lock()
 	d.stopWait = nil
-	closed := d.closed
+	active := !d.closed || d.lingering
 	d.mu.Unlock()
-	if !closed {
+	if active {
 		d.e.be.dial(d.ep, d, d.opts.HandshakeTimeout, d.retry)
 	}
 }
@@ -329,7 +339,7 @@ func (d *Dialer) attempt() {
 func (d *Dialer) retry(error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.closed || d.opts.ReconnectIvl < 0 {
+	if (d.closed && !d.lingering) || d.opts.ReconnectIvl < 0 {
 		return
 	}
 	wait := d.ivl
@@ -348,8 +358,12 @@ func (d *Dialer) retry(error) {
 func (d *Dialer) session(c conn, out, room ring.Waker) *Session {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.closed {
+	if d.closed && !d.lingering {
 		return nil
+	}
+	if d.lingering {
+		// Closed already: this connection only delivers what is queued.
+		c.shutdown(d.linger, true)
 	}
 	d.cur, d.curReady = c, false
 	if d.opts.Counters != nil {
@@ -398,13 +412,47 @@ func (d *Dialer) ended(c conn, err error) {
 	if fatal {
 		d.closed = true
 	}
-	closed := d.closed
+	if d.lingering && (ready || fatal) {
+		d.endLingerLocked()
+	}
+	closed, lingering := d.closed, d.lingering
 	d.mu.Unlock()
-	if closed {
+	if closed && !lingering {
 		d.release()
 		return
 	}
 	d.retry(err)
+}
+
+// endLingerLocked stops lingering; the caller holds d.mu.
+func (d *Dialer) endLingerLocked() {
+	d.lingering = false
+	if d.stopLinger != nil {
+		d.stopLinger()
+		d.stopLinger = nil
+	}
+	d.e.lingering.Done()
+}
+
+// lingerExpired gives up delivering what a closed dialer still holds.
+func (d *Dialer) lingerExpired() {
+	d.mu.Lock()
+	if !d.lingering {
+		d.mu.Unlock()
+		return
+	}
+	d.stopLinger = nil
+	d.endLingerLocked()
+	stop, c := d.stopWait, d.cur
+	d.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	if c != nil {
+		c.shutdown(0, false)
+		return
+	}
+	d.release()
 }
 
 // release ends the dialer's pipe once no connection uses it.
@@ -422,22 +470,41 @@ func (d *Dialer) release() {
 }
 
 // Close stops reconnecting and shuts the connection down, flushing for at
-// most linger. Messages queued while no connection exists are dropped.
+// most linger. If messages are queued and no connection has finished its
+// handshake, the dialer goes on connecting until one has delivered them or
+// linger runs out (< 0: no limit, as libzmq; Engine.Close waits for it).
 func (d *Dialer) Close(linger time.Duration) {
 	d.mu.Lock()
-	if d.closed && d.cur == nil {
+	if d.closed {
 		d.mu.Unlock()
-		d.release()
+		if linger == 0 {
+			d.lingerExpired()
+		}
 		return
 	}
 	d.closed = true
-	stop, c := d.stopWait, d.cur
+	stop, c, p := d.stopWait, d.cur, d.pipe
+	queued := linger != 0 && p != nil && p.Out.Len() > 0
+	if queued && d.opts.ReconnectIvl >= 0 && (c == nil || !d.curReady) {
+		// Nothing connected to take the queue: keep connecting, for at
+		// most linger, so that "connect, send, close" loses nothing.
+		d.lingering, d.linger = true, linger
+		d.e.lingering.Add(1)
+		if linger > 0 {
+			d.stopLinger = d.e.be.after(linger, d.lingerExpired)
+		}
+		d.mu.Unlock()
+		if c != nil {
+			c.shutdown(linger, true)
+		}
+		return
+	}
 	d.mu.Unlock()
 	if stop != nil {
 		stop()
 	}
 	if c != nil {
-		c.shutdown(linger)
+		c.shutdown(linger, false)
 		return
 	}
 	d.release()
