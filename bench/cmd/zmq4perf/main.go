@@ -126,7 +126,7 @@ func remoteThr(endpoint string, size, count int) error {
 // linger: its REP socket hands a reply to a writer goroutine and returns, so
 // closing at once loses the last reply (seen here: remote_lat fails with EOF
 // on its last round trip).
-const replyDrain = 200 * time.Millisecond
+const replyDrain = 100 * time.Millisecond
 
 func localLat(endpoint string, size, count int) error {
 	s := zmq4.NewRep(context.Background())
