@@ -417,12 +417,19 @@ var interopCases = []interopCase{
 }
 
 func TestInterop(t *testing.T) {
+	runInterop(t, interopCases, func(name string) bool { return interopOverIPC[name] })
+}
+
+// runInterop runs every case on each backend over tcp and, where overIPC
+// says so, ipc, with azmq binding and then connecting, each case in parallel
+// on a context of its own.
+func runInterop(t *testing.T, cases []interopCase, overIPC func(name string) bool) {
 	requirePyzmq(t)
 	for _, b := range backends {
 		for _, tr := range []string{"tcp", "ipc"} {
 			t.Run(b.String()+"/"+tr, func(t *testing.T) {
-				for _, tc := range interopCases {
-					if tr == "ipc" && !interopOverIPC[tc.name] {
+				for _, tc := range cases {
+					if tr == "ipc" && !overIPC(tc.name) {
 						continue
 					}
 					for _, weBind := range []bool{true, false} {
@@ -556,26 +563,5 @@ var pubsubCases = []interopCase{
 }
 
 func TestInteropPubSub(t *testing.T) {
-	requirePyzmq(t)
-	for _, b := range backends {
-		for _, tr := range []string{"tcp", "ipc"} {
-			t.Run(b.String()+"/"+tr, func(t *testing.T) {
-				for _, tc := range pubsubCases {
-					for _, weBind := range []bool{true, false} {
-						dir := "we-connect"
-						if weBind {
-							dir = "we-bind"
-						}
-						t.Run(tc.name+"/"+dir, func(t *testing.T) {
-							t.Parallel()
-							c := azmq.NewContext(azmq.WithBackend(b))
-							t.Cleanup(func() { c.Close() })
-							tc.run(t, c, tr, weBind)
-						})
-					}
-				}
-			})
-		}
-	}
-	assertNoLeaks(t)
+	runInterop(t, pubsubCases, func(string) bool { return true })
 }
