@@ -67,9 +67,6 @@ func (b *Buffer) Bytes() []byte { return b.b }
 // Cap returns how many bytes the buffer can hold.
 func (b *Buffer) Cap() int { return cap(b.b) }
 
-// Grow extends the visible length to n bytes, which must not exceed Cap.
-func (b *Buffer) Grow(n int) { b.b = b.b[:n] }
-
 // Ref adds one reference.
 func (b *Buffer) Ref() {
 	if b.refs.Add(1) <= 1 {

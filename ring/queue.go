@@ -199,33 +199,12 @@ func (q *Queue) afterPopLocked() Waker {
 	return nil
 }
 
-// Peek returns the oldest message without removing it; the pointer is valid
-// until the next operation on the queue.
-func (q *Queue) Peek() *Msg {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.n == 0 {
-		return nil
-	}
-	return &q.items[q.head]
-}
-
 // Len returns the number of queued messages.
 func (q *Queue) Len() int {
 	q.mu.Lock()
 	n := q.n
 	q.mu.Unlock()
 	return n
-}
-
-// Full reports whether a Push would fail with ErrFull. It is a hint only: the
-// producer's Waker is armed by a failed Push, so a producer that wants to be
-// woken when room returns must try Push rather than skip on Full.
-func (q *Queue) Full() bool {
-	q.mu.Lock()
-	full := q.atHWM()
-	q.mu.Unlock()
-	return full
 }
 
 // Close refuses further pushes; queued messages can still be popped. Both
