@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/azmq/azmq/crypto"
 	"github.com/azmq/azmq/engine"
@@ -73,6 +74,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		ReconnectIvlMax:  o.reconnectIvlMax,
 		EagerPipe:        t != Router,
 		Counters:         &s.counters.conns,
+		Label:            fmt.Sprintf("%v#%d", t, socketSeq.Add(1)),
 	}
 	if o.reconnectIvl == 0 {
 		s.eo.ReconnectIvl = -1 // libzmq: an interval of 0 means no reconnection
@@ -243,6 +245,9 @@ func (s *Socket) Close() error {
 	s.ctx.forget(s)
 	return nil
 }
+
+// socketSeq numbers sockets for their profile labels.
+var socketSeq atomic.Uint64
 
 var msgPool = sync.Pool{New: func() any { return new(ring.Msg) }}
 

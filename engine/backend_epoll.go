@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	rtpprof "runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -42,7 +43,7 @@ func newEpollBackend(wg *sync.WaitGroup) (backend, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &epollBackend{wg: wg, ctx: ctx, stopDials: cancel, l: l}
-	go l.run()
+	go rtpprof.Do(context.Background(), rtpprof.Labels("azmq.loop", "0"), func(context.Context) { l.run() })
 	return b, nil
 }
 

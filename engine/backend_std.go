@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	rtpprof "runtime/pprof"
 	"sync"
 	"time"
 
@@ -123,13 +124,16 @@ func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
 	if hs > 0 {
 		nc.SetReadDeadline(time.Now().Add(hs))
 	}
+	labels := rtpprof.WithLabels(context.Background(), o.labels())
 	b.wg.Add(2)
 	go func() {
 		defer b.wg.Done()
+		rtpprof.SetGoroutineLabels(labels)
 		c.write()
 	}()
 	go func() {
 		defer b.wg.Done()
+		rtpprof.SetGoroutineLabels(labels)
 		c.read()
 	}()
 }

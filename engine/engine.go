@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	rtpprof "runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -65,7 +66,17 @@ type Options struct {
 	EagerPipe bool
 	// Counters, if not nil, counts connection events.
 	Counters *Counters
+	// Label names the socket in profiles: the pprof label azmq.socket on the
+	// goroutines that serve its connections (std backend; the epoll
+	// backend's work is labelled by loop, azmq.loop).
+	Label string
 }
+
+func (o *Options) labels() rtpprof.LabelSet { return rtpprof.Labels("azmq.socket", o.Label) }
+
+func (l *Listener) labels() rtpprof.LabelSet { return l.opts.labels() }
+
+func (d *Dialer) labels() rtpprof.LabelSet { return d.opts.labels() }
 
 // Failure reasons a handshake is counted under.
 const (
@@ -128,6 +139,8 @@ type owner interface {
 	session(c conn, out, room ring.Waker) *Session
 	// ended reports that c is closed; err says why (nil: we closed it).
 	ended(c conn, err error)
+	// labels are the pprof labels of goroutines working for this owner.
+	labels() rtpprof.LabelSet
 }
 
 // backend is what the two I/O implementations provide.

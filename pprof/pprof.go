@@ -9,8 +9,10 @@ import (
 	rtpprof "runtime/pprof"
 )
 
-// Label keys azmq sets on the goroutines it starts (runtime/pprof labels),
-// so `go tool pprof -tagfocus azmq.loop=0` isolates one loop.
+// Label keys azmq sets on the goroutines it starts (runtime/pprof labels):
+// azmq.loop=N on an epoll loop, azmq.socket=TYPE#N on the goroutines that
+// serve one socket's connections on the std backend. `go tool pprof
+// -tagfocus azmq.socket=PUSH#3` isolates one socket.
 const (
 	LabelLoop   = "azmq.loop"
 	LabelSocket = "azmq.socket"
