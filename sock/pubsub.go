@@ -233,11 +233,7 @@ func (s *subSocket) Recv(ctx context.Context, m *ring.Msg) error {
 				continue
 			}
 			s.rmsg.MoveTo(m)
-			more := waited && s.in.any()
-			s.rmu.Unlock()
-			if more {
-				s.recvSig.Wake()
-			}
+			s.delivered(waited)
 			return nil
 		}
 		s.rmu.Unlock()

@@ -66,11 +66,7 @@ func (s *repSocket) Recv(ctx context.Context, m *ring.Msg) error {
 			s.scratch.MoveFront(k+1, &s.env)
 			s.scratch.MoveTo(m)
 			s.replying, s.replyTo = true, pe
-			more := waited && s.in.any()
-			s.rmu.Unlock()
-			if more {
-				s.recvSig.Wake()
-			}
+			s.delivered(waited)
 			return nil
 		}
 		s.rmu.Unlock()

@@ -98,11 +98,7 @@ func (s *reqSocket) Recv(ctx context.Context, m *ring.Msg) error {
 			f.Release()
 			s.scratch.MoveTo(m)
 			s.awaiting, s.reqPeer = false, nil
-			more := waited && s.in.any()
-			s.rmu.Unlock()
-			if more {
-				s.recvSig.Wake()
-			}
+			s.delivered(waited)
 			return nil
 		}
 		s.rmu.Unlock()

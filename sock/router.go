@@ -92,16 +92,12 @@ func (s *routerSocket) Recv(ctx context.Context, m *ring.Msg) error {
 			return ErrClosed
 		}
 		s.rmu.Lock()
-		pe := s.in.pop(m)
-		more := pe != nil && waited && s.in.any()
-		s.rmu.Unlock()
-		if pe != nil {
+		if pe := s.in.pop(m); pe != nil {
 			m.Prepend(pe.p.RoutingID)
-			if more {
-				s.recvSig.Wake()
-			}
+			s.delivered(waited)
 			return nil
 		}
+		s.rmu.Unlock()
 		if err := s.wait(ctx, s.recvSig, "recv"); err != nil {
 			return err
 		}

@@ -303,6 +303,17 @@ func (b *base) sendLB(ctx context.Context, m *ring.Msg) error {
 }
 
 // recvFQ fair-queues one message into m, parking while no pipe has one.
+// delivered ends a successful receive: it releases rmu and, when this
+// receiver had parked and messages remain, passes the wake it consumed on to
+// another parked receiver (a Signal wakes only one). The caller holds rmu.
+func (b *base) delivered(waited bool) {
+	more := waited && b.in.any()
+	b.rmu.Unlock()
+	if more {
+		b.recvSig.Wake()
+	}
+}
+
 func (b *base) recvFQ(ctx context.Context, m *ring.Msg) error {
 	waited := false
 	for {
@@ -310,15 +321,11 @@ func (b *base) recvFQ(ctx context.Context, m *ring.Msg) error {
 			return ErrClosed
 		}
 		b.rmu.Lock()
-		pe := b.in.pop(m)
-		more := pe != nil && waited && b.in.any()
-		b.rmu.Unlock()
-		if pe != nil {
-			if more {
-				b.recvSig.Wake()
-			}
+		if b.in.pop(m) != nil {
+			b.delivered(waited)
 			return nil
 		}
+		b.rmu.Unlock()
 		if err := b.wait(ctx, b.recvSig, "recv"); err != nil {
 			return err
 		}
