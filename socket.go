@@ -65,7 +65,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		SendHWM: o.sendHWM, RecvHWM: o.recvHWM, Eager: t != Router}
 	cfg := crypto.Config{SocketType: t.String(), Identity: o.routingID}
 	s.eo = engine.Options{
-		NewMechanism:     func() crypto.Mechanism { return crypto.NewNull(cfg) },
+		NewMechanism:     func(string) crypto.Mechanism { return crypto.NewNull(cfg) },
 		SendHWM:          o.sendHWM,
 		RecvHWM:          o.recvHWM,
 		MaxMsgSize:       o.maxMsgSize,

@@ -18,6 +18,10 @@ var (
 	// ErrSocketType reports a peer whose Socket-Type may not talk to ours
 	// (zmtp.md §13).
 	ErrSocketType = errors.New("crypto: incompatible socket type")
+	// ErrAuth reports a peer that ZAP (or a mechanism's own check, such as
+	// a CURVE client with the wrong server key) did not let in. libzmq
+	// reports it as a handshake failure of kind "auth".
+	ErrAuth = errors.New("crypto: authentication failed")
 )
 
 // Metadata is what a peer declared in its handshake. It owns its bytes:

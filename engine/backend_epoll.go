@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	rtpprof "runtime/pprof"
 	"sync"
@@ -509,6 +510,24 @@ func (d *epDial) event(uint32) {
 	d.b.start(d.fd, d.o, d.hs)
 }
 
+// peerAddr is the remote address of a connected fd as net.Addr.String
+// would give it: "ip:port" for tcp, the path (often "") for ipc.
+func peerAddr(fd int) string {
+	sa, err := unix.Getpeername(fd)
+	if err != nil {
+		return ""
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port)).String()
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr), uint16(a.Port)).String()
+	case *unix.SockaddrUnix:
+		return a.Name
+	}
+	return ""
+}
+
 // epConn is one connection run by the loop. Everything but scheduled and
 // the shutdown request is touched only on the loop goroutine.
 type epConn struct {
@@ -540,7 +559,7 @@ func (b *epollBackend) start(fd int, o owner, hs time.Duration) {
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	c := &epConn{b: b, l: b.l, fd: fd, o: o, canWrite: true}
 	w := connWaker{c}
-	c.s = o.session(c, w, w)
+	c.s = o.session(c, peerAddr(fd), w, w)
 	if c.s == nil {
 		unix.Close(fd)
 		return

@@ -116,7 +116,11 @@ type stdConn struct {
 func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
 	c := &stdConn{nc: nc, o: o, wake: ring.NewSignal(), room: ring.NewSignal(),
 		done: make(chan struct{}), closing: make(chan struct{})}
-	c.s = o.session(c, c.wake, c.room)
+	peer := ""
+	if a := nc.RemoteAddr(); a != nil {
+		peer = a.String()
+	}
+	c.s = o.session(c, peer, c.wake, c.room)
 	if c.s == nil {
 		nc.Close()
 		return

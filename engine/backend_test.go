@@ -72,7 +72,7 @@ func (h *fakeHost) waitAttach(t *testing.T, d time.Duration) *ring.Pipe {
 
 func testOptions(socketType string) *Options {
 	return &Options{
-		NewMechanism:     func() crypto.Mechanism { return crypto.NewNull(crypto.Config{SocketType: socketType}) },
+		NewMechanism:     func(string) crypto.Mechanism { return crypto.NewNull(crypto.Config{SocketType: socketType}) },
 		SendHWM:          1000,
 		RecvHWM:          1000,
 		HandshakeTimeout: 5 * time.Second,

@@ -50,8 +50,10 @@ type Host interface {
 
 // Options are the per-socket settings the engine applies to its connections.
 type Options struct {
-	// NewMechanism returns a fresh mechanism for each connection.
-	NewMechanism     func() crypto.Mechanism
+	// NewMechanism returns a fresh mechanism for each connection; peer is
+	// the remote address ("ip:port" for tcp, the path or "" for ipc), which
+	// ZAP requests carry.
+	NewMechanism     func(peer string) crypto.Mechanism
 	SendHWM, RecvHWM int
 	MaxMsgSize       int64         // ≤ 0: unlimited
 	HandshakeTimeout time.Duration // 0: none
@@ -134,9 +136,10 @@ type conn interface {
 // owner is a Listener or Dialer: it gives each of its connections a session
 // and hears when one ends.
 type owner interface {
-	// session returns the session for a new connection, or nil if the owner
-	// is closed and the connection must be dropped.
-	session(c conn, out, room ring.Waker) *Session
+	// session returns the session for a new connection from the remote
+	// address peer, or nil if the owner is closed and the connection must be
+	// dropped.
+	session(c conn, peer string, out, room ring.Waker) *Session
 	// ended reports that c is closed; err says why (nil: we closed it).
 	ended(c conn, err error)
 	// labels are the pprof labels of goroutines working for this owner.
@@ -228,7 +231,7 @@ func (e *Engine) Listen(endpoint string, opts *Options, h Host) (*Listener, erro
 // Addr returns the bound endpoint with its port resolved.
 func (l *Listener) Addr() string { return l.ep.String() }
 
-func (l *Listener) session(c conn, out, room ring.Waker) *Session {
+func (l *Listener) session(c conn, peer string, out, room ring.Waker) *Session {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -238,8 +241,8 @@ func (l *Listener) session(c conn, out, room ring.Waker) *Session {
 	if l.opts.Counters != nil {
 		l.opts.Counters.Accepted.Add(1)
 	}
-	return NewSession(l.opts.NewMechanism(), l.opts.MaxMsgSize, func(peer *crypto.Metadata, _ byte) (*ring.Pipe, error) {
-		p := newPipe(l.opts, peer)
+	return NewSession(l.opts.NewMechanism(peer), l.opts.MaxMsgSize, func(md *crypto.Metadata, _ byte) (*ring.Pipe, error) {
+		p := newPipe(l.opts, md)
 		l.mu.Lock()
 		if l.closed {
 			l.mu.Unlock()
@@ -368,7 +371,7 @@ func (d *Dialer) retry(error) {
 	d.stopWait = d.e.be.after(wait, d.attempt)
 }
 
-func (d *Dialer) session(c conn, out, room ring.Waker) *Session {
+func (d *Dialer) session(c conn, peer string, out, room ring.Waker) *Session {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed && !d.lingering {
@@ -382,7 +385,7 @@ func (d *Dialer) session(c conn, out, room ring.Waker) *Session {
 	if d.opts.Counters != nil {
 		d.opts.Counters.Connected.Add(1)
 	}
-	return NewSession(d.opts.NewMechanism(), d.opts.MaxMsgSize, func(peer *crypto.Metadata, _ byte) (*ring.Pipe, error) {
+	return NewSession(d.opts.NewMechanism(peer), d.opts.MaxMsgSize, func(md *crypto.Metadata, _ byte) (*ring.Pipe, error) {
 		d.mu.Lock()
 		d.ivl = d.opts.ReconnectIvl
 		d.curReady = true
@@ -392,14 +395,14 @@ func (d *Dialer) session(c conn, out, room ring.Waker) *Session {
 		d.mu.Unlock()
 		if p != nil {
 			if p.PeerType == "" {
-				p.PeerType = peer.SocketType
+				p.PeerType = md.SocketType
 			}
 			if again {
 				p.Hiccup() // a new peer knows nothing of what the last one was told
 			}
 			return p, nil
 		}
-		p = newPipe(d.opts, peer)
+		p = newPipe(d.opts, md)
 		if err := d.host.Attach(p); err != nil {
 			return nil, err
 		}
