@@ -51,7 +51,40 @@ type pyPeer struct {
 
 func startPeer(t *testing.T, typ, how, endpoint string, routingID []byte) *pyPeer {
 	t.Helper()
+	return startPeerOpts(t, typ, how, endpoint, routingID, nil)
+}
+
+// peerOpt is a libzmq socket option the peer sets before bind/connect: Name
+// is the zmq constant ("CURVE_SERVER"); Value an int, a string (sent as its
+// bytes) or peerHex.
+type peerOpt struct {
+	Name  string
+	Value any
+}
+
+// peerHex is a binary option value.
+type peerHex []byte
+
+// MarshalJSON writes the form zmqpeer.py reads as bytes.
+func (h peerHex) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]string{"hex": hex.EncodeToString(h)})
+}
+
+// startPeerOpts starts a libzmq peer whose socket has opts set first.
+func startPeerOpts(t *testing.T, typ, how, endpoint string, routingID []byte, opts []peerOpt) *pyPeer {
+	t.Helper()
 	cmd := exec.Command(python, "testdata/zmqpeer.py", typ, how, endpoint, hex.EncodeToString(routingID))
+	if len(opts) > 0 {
+		list := make([][2]any, len(opts))
+		for i, o := range opts {
+			list[i] = [2]any{o.Name, o.Value}
+		}
+		b, err := json.Marshal(list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Env = append(os.Environ(), "ZMQPEER_OPTS="+string(b))
+	}
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {

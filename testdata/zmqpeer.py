@@ -2,6 +2,11 @@
 
 Usage: zmqpeer.py TYPE bind|connect ENDPOINT [ROUTING_ID_HEX]
 
+The environment variable ZMQPEER_OPTS may hold a JSON list of socket options
+set before bind/connect, in order: [["CURVE_SERVER", 1], ["PLAIN_USERNAME",
+"admin"], ["CURVE_SECRETKEY", {"hex": "..."}]]. A name is a zmq constant; an
+int stays an int, a string is sent as its UTF-8 bytes, {"hex": h} as bytes.
+
 Prints "ready ENDPOINT" once bound or connected, then reads one JSON command
 per line:
   {"send": ["hex", ...]}   send one multipart message
@@ -14,6 +19,7 @@ per line:
 Each command answers with a JSON line (possibly several for recv).
 """
 import json
+import os
 import sys
 import time
 
@@ -36,6 +42,12 @@ def main():
     s.setsockopt(zmq.LINGER, 2000)
     s.setsockopt(zmq.RCVTIMEO, 10000)
     s.setsockopt(zmq.SNDTIMEO, 10000)
+    for name, value in json.loads(os.environ.get("ZMQPEER_OPTS", "[]")):
+        if isinstance(value, dict):
+            value = bytes.fromhex(value["hex"])
+        elif isinstance(value, str):
+            value = value.encode()
+        s.setsockopt(getattr(zmq, name), value)
     if len(sys.argv) > 4 and sys.argv[4]:
         s.setsockopt(zmq.ROUTING_ID, bytes.fromhex(sys.argv[4]))
     if how == "bind":
