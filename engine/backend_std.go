@@ -8,6 +8,7 @@ import (
 	"os"
 	rtpprof "runtime/pprof"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/azmq/azmq/ring"
@@ -103,6 +104,8 @@ type stdConn struct {
 	o       owner
 	s       *Session
 	mu      sync.Mutex
+	wmu     sync.Mutex   // held by whoever writes: the writer goroutine or an inline sender
+	replied atomic.Bool  // a read delivered something since the last inline write
 	wake    *ring.Signal // output to write
 	room    *ring.Signal // inbound queue has room again
 	done    chan struct{}
@@ -120,7 +123,7 @@ func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
 	if a := nc.RemoteAddr(); a != nil {
 		peer = a.String()
 	}
-	c.s = o.session(c, peer, c.wake, c.room)
+	c.s = o.session(c, peer, inlineWaker{c}, c.room)
 	if c.s == nil {
 		nc.Close()
 		return
@@ -171,6 +174,7 @@ func (c *stdConn) readLoop() error {
 			c.mu.Unlock()
 			if ready && !held {
 				c.nc.SetReadDeadline(time.Time{})
+				c.replied.Store(true)
 			}
 			if ctl {
 				c.wake.Wake()
@@ -205,11 +209,13 @@ func (c *stdConn) readLoop() error {
 func (c *stdConn) write() {
 	closing := c.closing // nil once seen, so the select below cannot spin on it
 	for {
+		c.wmu.Lock()
 		c.mu.Lock()
 		iov := c.s.Output()
 		ready, more := c.s.Ready(), c.s.HasOutput()
 		c.mu.Unlock()
 		if iov == nil {
+			c.wmu.Unlock()
 			if closing == nil {
 				// Closing: done once the pipe is flushed, or at once when
 				// there is nothing to wait for.
@@ -234,10 +240,52 @@ func (c *stdConn) write() {
 		c.mu.Lock()
 		c.s.Written(int(n))
 		c.mu.Unlock()
+		c.wmu.Unlock()
 		if err != nil {
 			c.nc.Close()
 			return
 		}
+	}
+}
+
+// inlineWaker is the pipe's "messages to send" Waker. It fires in the
+// sending goroutine, on the queue's empty to non-empty transition.
+type inlineWaker struct{ c *stdConn }
+
+// Wake writes inline when the connection has just delivered a message and
+// no write is under way: a request being answered or a reply being awaited,
+// where waking the writer goroutine would put a hand-off (and often an OS
+// thread wake-up) on the round trip. A stream of sends with nothing coming
+// back goes to the writer goroutine, which batches it into few writevs.
+func (w inlineWaker) Wake() {
+	c := w.c
+	if !c.replied.Load() || !c.wmu.TryLock() {
+		c.wake.Wake()
+		return
+	}
+	if !c.mu.TryLock() {
+		// Our own reader (or one that holds this lock while it wakes us)
+		// is in the session: never wait for it here.
+		c.wmu.Unlock()
+		c.wake.Wake()
+		return
+	}
+	c.replied.Store(false)
+	iov := c.s.Output()
+	c.mu.Unlock()
+	n, blocked, err := 0, false, error(nil)
+	if iov != nil {
+		n, blocked, err = c.writeNow(iov)
+	}
+	c.mu.Lock()
+	c.s.Written(n)
+	more := c.s.HasOutput()
+	c.mu.Unlock()
+	c.wmu.Unlock()
+	if err != nil || blocked || more {
+		// The writer goroutine finishes the batch, or meets the error
+		// again and closes the connection.
+		c.wake.Wake()
 	}
 }
 

@@ -14,10 +14,12 @@ import (
 type vecWriter struct {
 	raw     syscall.RawConn
 	fn      func(uintptr) bool // bound once, so no closure per write
-	bufs    [][]byte
+	bufs    [][]byte           // a copy of the batch, trimmed as it goes: Written counts from the original
 	scratch []unix.Iovec
 	n       int
 	err     error
+	nowait  bool // stop at EAGAIN instead of waiting for the socket
+	blocked bool // a nowait write stopped at EAGAIN
 }
 
 func (c *stdConn) writeOut(iov [][]byte) (int, error) {
@@ -35,11 +37,26 @@ func (c *stdConn) writeOut(iov [][]byte) (int, error) {
 		}
 		w.raw, w.fn = raw, w.write
 	}
-	w.bufs, w.n, w.err = iov, 0, nil
+	w.bufs, w.n, w.err, w.nowait = append(w.bufs[:0], iov...), 0, nil, false
 	if err := w.raw.Write(w.fn); err != nil {
 		return w.n, err
 	}
 	return w.n, w.err
+}
+
+// writeNow writes what the socket takes without waiting; blocked reports
+// that it stopped with bytes left. The caller holds c.wmu, so it has the
+// vecWriter to itself.
+func (c *stdConn) writeNow(iov [][]byte) (n int, blocked bool, err error) {
+	w := &c.wv
+	if w.fn == nil {
+		return 0, true, nil // the writer goroutine sets the raw conn up
+	}
+	w.bufs, w.n, w.err, w.nowait, w.blocked = append(w.bufs[:0], iov...), 0, nil, true, false
+	if err := w.raw.Write(w.fn); err != nil {
+		return w.n, false, err
+	}
+	return w.n, w.blocked, w.err
 }
 
 // write is called by the runtime poller; false means "wait until writable".
@@ -47,7 +64,8 @@ func (w *vecWriter) write(fd uintptr) bool {
 	for len(w.bufs) > 0 {
 		n, err := writev(int(fd), w.bufs, &w.scratch)
 		if err == unix.EAGAIN {
-			return false
+			w.blocked = w.nowait
+			return w.nowait
 		}
 		if err == unix.EINTR {
 			continue

@@ -14,7 +14,7 @@ import (
 
 func main() {
 	a, done := perf.Parse("local_lat", "roundtrip-count")
-	c := azmq.NewContext()
+	c := a.Context()
 	s, err := c.NewSocket(azmq.Rep)
 	if err != nil {
 		perf.Fail(err)

@@ -16,7 +16,8 @@ import (
 
 func main() {
 	a, done := perf.Parse("local_thr", "message-count")
-	s, err := azmq.NewSocket(azmq.Pull)
+	c := a.Context()
+	s, err := c.NewSocket(azmq.Pull)
 	if err != nil {
 		perf.Fail(err)
 	}
@@ -51,5 +52,6 @@ func main() {
 	fmt.Printf("mean throughput: %d [msg/s]\n", thr)
 	fmt.Printf("mean throughput: %.3f [Mb/s]\n", mbs)
 	s.Close()
+	c.Close()
 	done()
 }

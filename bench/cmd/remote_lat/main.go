@@ -19,7 +19,7 @@ import (
 
 func main() {
 	a, done := perf.Parse("remote_lat", "roundtrip-count")
-	c := azmq.NewContext()
+	c := a.Context()
 	s, err := c.NewSocket(azmq.Req)
 	if err != nil {
 		perf.Fail(err)

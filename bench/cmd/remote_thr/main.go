@@ -14,7 +14,7 @@ import (
 
 func main() {
 	a, done := perf.Parse("remote_thr", "message-count")
-	c := azmq.NewContext()
+	c := a.Context()
 	s, err := c.NewSocket(azmq.Push)
 	if err != nil {
 		perf.Fail(err)

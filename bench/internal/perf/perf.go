@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/azmq/azmq"
 	"github.com/azmq/azmq/pprof"
 )
 
@@ -16,6 +17,16 @@ type Args struct {
 	Endpoint string
 	Size     int
 	Count    int
+	Backend  azmq.Backend // from -backend
+}
+
+// Context returns a context on the backend the -backend flag chose.
+func (a Args) Context() *azmq.Context { return azmq.NewContext(azmq.WithBackend(a.Backend)) }
+
+var backends = map[string]azmq.Backend{
+	"default": azmq.BackendDefault,
+	"epoll":   azmq.BackendEpoll,
+	"std":     azmq.BackendStd,
 }
 
 // Parse reads "<endpoint> <message-size> <count>" after the flags, printing
@@ -25,8 +36,9 @@ type Args struct {
 func Parse(tool, countName string) (Args, func()) {
 	cpu := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	mem := flag.String("memprofile", "", "write a heap profile to this file on exit")
+	backend := flag.String("backend", "default", "I/O backend: default, epoll or std")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: %s [-cpuprofile file] [-memprofile file] <%s> <message-size> <%s>\n",
+		fmt.Fprintf(os.Stderr, "usage: %s [-cpuprofile file] [-memprofile file] [-backend default|epoll|std] <%s> <message-size> <%s>\n",
 			tool, endpointWord(tool), countName)
 	}
 	flag.Parse()
@@ -36,7 +48,8 @@ func Parse(tool, countName string) (Args, func()) {
 	}
 	size, err1 := strconv.Atoi(flag.Arg(1))
 	count, err2 := strconv.Atoi(flag.Arg(2))
-	if err1 != nil || err2 != nil || size < 0 || count < 1 {
+	b, ok := backends[*backend]
+	if err1 != nil || err2 != nil || size < 0 || count < 1 || !ok {
 		flag.Usage()
 		os.Exit(1)
 	}
@@ -48,7 +61,7 @@ func Parse(tool, countName string) (Args, func()) {
 		}
 		stopCPU = s
 	}
-	return Args{Endpoint: flag.Arg(0), Size: size, Count: count}, func() {
+	return Args{Endpoint: flag.Arg(0), Size: size, Count: count, Backend: b}, func() {
 		if err := stopCPU(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
