@@ -86,10 +86,19 @@ func (s *Session) HasOutput() bool {
 
 func (s *Session) fillMessages() {
 	q := &s.sendq
-	if q.msgs == nil {
-		q.msgs = make([]ring.Msg, batchMsgs)
-	}
 	for q.nmsgs < batchMsgs && len(q.pieces) < maxPieces-2*16 && len(q.stage) < stageLimit {
+		if q.nmsgs == len(q.msgs) {
+			// Grown on demand, so an idle connection holds no 40 KB
+			// batch; one that streams reaches batchMsgs and stays there.
+			if s.pipe.Out.Len() == 0 {
+				break
+			}
+			grown := make([]ring.Msg, min(batchMsgs, max(4, 2*len(q.msgs))))
+			for i := range q.nmsgs {
+				q.msgs[i].MoveTo(&grown[i])
+			}
+			q.msgs = grown
+		}
 		if !s.pipe.Out.Pop(&q.msgs[q.nmsgs]) {
 			break
 		}

@@ -39,14 +39,15 @@ func NewQueue(hwm int) *Queue {
 	return q
 }
 
+// initialSize is a new queue's capacity. A queue grows to what its traffic
+// needs (at most its high-water mark, rounded up): sizing it for the mark up
+// front cost each pipe ~340 KB of heap, 3.4 GB for 10 000 idle peers.
+const initialSize = 16
+
 // Init prepares a zero Queue for use with the given high-water mark.
 func (q *Queue) Init(hwm int) {
 	q.hwm = hwm
-	size := 16
-	for hwm > 0 && size < hwm && size < 1024 {
-		size <<= 1
-	}
-	q.items = make([]Msg, size)
+	q.items = make([]Msg, initialSize)
 }
 
 // SetHWM changes the high-water mark; a producer blocked on the old one is

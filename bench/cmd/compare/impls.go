@@ -38,8 +38,23 @@ type impl struct {
 	thr, lat map[int]float64
 }
 
-// implNames lists every implementation in report order.
-var implNames = []string{"azmq", "libzmq", "pyzmq", "pyzmq-asyncio", "zmq4"}
+// implNames lists every implementation in report order. azmq runs on its
+// default backend; azmq-epoll and azmq-std pin one, to decide the default.
+var implNames = []string{"azmq", "azmq-epoll", "azmq-std", "libzmq", "pyzmq", "pyzmq-asyncio", "zmq4"}
+
+// defaultImpls are measured unless -impls says otherwise.
+var defaultImpls = []string{"azmq", "libzmq", "pyzmq", "pyzmq-asyncio", "zmq4"}
+
+// azmqImpls are the names that run azmq's own tools.
+var azmqImpls = []string{"azmq", "azmq-epoll", "azmq-std"}
+
+// azmqTools runs azmq's tools with extra flags before libzmq's arguments.
+func azmqTools(goBin string, flags ...string) func(tool string, args ...string) []string {
+	return func(tool string, args ...string) []string {
+		argv := append([]string{filepath.Join(goBin, tool)}, flags...)
+		return append(argv, args...)
+	}
+}
 
 // newImpls describes every implementation whose tools live in (or are built
 // into) build; python is the interpreter that has pyzmq.
@@ -50,11 +65,21 @@ func newImpls(benchDir, build, python string) map[string]*impl {
 	return map[string]*impl{
 		"azmq": {
 			name: "azmq",
-			argv: func(tool string, args ...string) []string {
-				return append([]string{filepath.Join(goBin, tool)}, args...)
-			},
-			thr: sizeTable(8e6, 7e6, 5e6, 5e5, 3.3e4, 2800),
-			lat: sizeTable(40, 40, 35, 30, 80, 650),
+			argv: azmqTools(goBin),
+			thr:  sizeTable(8e6, 7e6, 5e6, 5e5, 3.3e4, 2800),
+			lat:  sizeTable(40, 40, 35, 30, 80, 650),
+		},
+		"azmq-epoll": {
+			name: "azmq-epoll",
+			argv: azmqTools(goBin, "-backend", "epoll"),
+			thr:  sizeTable(8e6, 7e6, 5e6, 5e5, 3.3e4, 2800),
+			lat:  sizeTable(40, 40, 35, 30, 80, 650),
+		},
+		"azmq-std": {
+			name: "azmq-std",
+			argv: azmqTools(goBin, "-backend", "std"),
+			thr:  sizeTable(8e6, 7e6, 5e6, 5e5, 3.3e4, 2800),
+			lat:  sizeTable(25, 25, 25, 30, 80, 650),
 		},
 		"libzmq": {
 			name: "libzmq",
@@ -139,14 +164,22 @@ func buildAll(impls map[string]*impl, benchDir, build, python string, log func(s
 			return
 		}
 	}
-	if im := impls["azmq"]; im != nil {
+	var azmqs []*impl
+	for _, n := range azmqImpls {
+		if im := impls[n]; im != nil {
+			azmqs = append(azmqs, im)
+		}
+	}
+	if len(azmqs) > 0 {
 		log("building azmq tools")
 		pkgs := []string{"build", "-o", goBin + "/"}
 		for _, t := range toolNames {
 			pkgs = append(pkgs, "./cmd/"+t)
 		}
 		if err := run(benchDir, "go", pkgs...); err != nil {
-			im.unavailable = "build failed: " + err.Error()
+			for _, im := range azmqs {
+				im.unavailable = "build failed: " + err.Error()
+			}
 		}
 	}
 	if im := impls["zmq4"]; im != nil {

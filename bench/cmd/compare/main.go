@@ -57,6 +57,8 @@ import (
 // defaultPairs is every pair the harness measures, in report order.
 var defaultPairs = []pair{
 	{"azmq", "azmq"},
+	{"azmq-epoll", "azmq-epoll"},
+	{"azmq-std", "azmq-std"},
 	{"libzmq", "libzmq"},
 	{"pyzmq", "pyzmq"},
 	{"pyzmq-asyncio", "pyzmq-asyncio"},
@@ -82,7 +84,7 @@ func main() {
 	quick := flag.Bool("quick", false, "sizes 16 and 65536 only, shorter runs (a few minutes in all)")
 	reps := flag.Int("reps", 3, "runs of every cell")
 	out := flag.String("out", "results", "directory for results.md, results.csv, throughput.svg, latency.svg, raw.log")
-	implsFlag := flag.String("impls", strings.Join(implNames, ","), "implementations to measure (pairs need both sides)")
+	implsFlag := flag.String("impls", strings.Join(defaultImpls, ","), "implementations to measure (pairs need both sides; "+strings.Join(implNames, ",")+")")
 	sizesFlag := flag.String("sizes", "", "message sizes, comma-separated (default 1,16,256,4096,65536,1048576; -quick: 16,65536)")
 	transFlag := flag.String("transports", "tcp,ipc", "transports, comma-separated")
 	metricsFlag := flag.String("metrics", "throughput,latency", "what to measure")
@@ -175,12 +177,16 @@ func main() {
 			rp.notes = append(rp.notes, fmt.Sprintf("%s not measured: %s", n, im.unavailable))
 		}
 	}
-	if im := impls["azmq"]; im != nil && im.unavailable == "" {
+	for _, n := range azmqImpls {
+		im := impls[n]
+		if im == nil || im.unavailable != "" {
+			continue
+		}
 		im.noTransport = map[string]string{}
 		for _, t := range transports {
 			if err := probeAzmq(t, eps.dir); err != nil {
 				im.noTransport[t] = err.Error()
-				rp.notes = append(rp.notes, fmt.Sprintf("%s cells with azmq skipped: %v", t, err))
+				rp.notes = append(rp.notes, fmt.Sprintf("%s cells with %s skipped: %v", t, n, err))
 			}
 		}
 	}
