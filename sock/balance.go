@@ -135,7 +135,11 @@ func (pe *peer) take(m *ring.Msg) bool {
 		if pe.cache == nil {
 			pe.cache = make([]ring.Msg, recvBatch)
 		}
-		pe.ch, pe.cn = 0, pe.p.In.PopBatch(pe.cache)
+		batch := pe.cache
+		if pe.p.In.Conflating() {
+			batch = batch[:1] // what a batch holds could be replaced meanwhile
+		}
+		pe.ch, pe.cn = 0, pe.p.In.PopBatch(batch)
 		if pe.cn == 0 {
 			return false
 		}
