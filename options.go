@@ -23,6 +23,11 @@ type options struct {
 	xpubManual       bool
 	xpubWelcome      []byte
 	invertMatching   bool
+	conflate         bool
+	reqCorrelate     bool
+	reqRelaxed       bool
+	routerHandover   bool
+	probeRouter      bool
 }
 
 // defaults are libzmq 4.3's (sockets.md §7).
@@ -128,3 +133,32 @@ const (
 
 // WithBackend picks the I/O backend of a context.
 func WithBackend(b Backend) ContextOption { return func(o *contextOptions) { o.backend = b } }
+
+// WithConflate keeps only the newest message in each peer's inbound and
+// outbound queue, replacing the older one and ignoring the high-water marks
+// (ZMQ_CONFLATE, default off). Like libzmq it applies to PUSH, PULL, PUB,
+// SUB and DEALER and is ignored by other types; unlike libzmq, which keeps
+// one frame of a multipart message, it keeps the whole message.
+func WithConflate(on bool) Option { return func(o *options) { o.conflate = on } }
+
+// WithReqCorrelate makes a REQ put a request id frame (4 bytes, host byte
+// order, as libzmq) before the delimiter of each request and accept only
+// the reply that echoes the latest one (ZMQ_REQ_CORRELATE, default off).
+func WithReqCorrelate(on bool) Option { return func(o *options) { o.reqCorrelate = on } }
+
+// WithReqRelaxed lets a REQ send a new request without waiting for the
+// reply to the last one, which is then dropped; pair it with
+// WithReqCorrelate so that a late reply is told apart (ZMQ_REQ_RELAXED,
+// default off).
+func WithReqRelaxed(on bool) Option { return func(o *options) { o.reqRelaxed = on } }
+
+// WithRouterHandover makes a ROUTER give a routing id already in use to
+// the new peer that announces it and end the old peer's connection, instead
+// of refusing the newcomer (ZMQ_ROUTER_HANDOVER, default off). A peer the
+// ROUTER connected to itself is only dropped, not disconnected.
+func WithRouterHandover(on bool) Option { return func(o *options) { o.routerHandover = on } }
+
+// WithProbeRouter makes a ROUTER, DEALER or REQ send an empty one-frame
+// message first on each new pipe, so that a ROUTER peer learns its routing
+// id at once (ZMQ_PROBE_ROUTER, default off).
+func WithProbeRouter(on bool) Option { return func(o *options) { o.probeRouter = on } }

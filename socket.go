@@ -55,6 +55,10 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		XPubManual:      o.xpubManual,
 		XPubWelcome:     o.xpubWelcome,
 		InvertMatching:  o.invertMatching,
+		ReqCorrelate:    o.reqCorrelate,
+		ReqRelaxed:      o.reqRelaxed,
+		RouterHandover:  o.routerHandover,
+		ProbeRouter:     o.probeRouter,
 	})
 	if err != nil {
 		return nil, err
@@ -62,7 +66,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	s.pat = pat
 	s.host = pipeHost{pat: pat, pipes: map[*ring.Pipe]struct{}{}}
 	s.side = inproc.Side{Host: &s.host, SocketType: t.String(), RoutingID: o.routingID,
-		SendHWM: o.sendHWM, RecvHWM: o.recvHWM, Eager: t != Router}
+		SendHWM: o.sendHWM, RecvHWM: o.recvHWM, Eager: t != Router, Conflate: conflates(t, o)}
 	cfg := crypto.Config{SocketType: t.String(), Identity: o.routingID}
 	s.eo = engine.Options{
 		NewMechanism:     func(string) crypto.Mechanism { return crypto.NewNull(cfg) },
@@ -73,6 +77,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		ReconnectIvl:     o.reconnectIvl,
 		ReconnectIvlMax:  o.reconnectIvlMax,
 		EagerPipe:        t != Router,
+		Conflate:         conflates(t, o),
 		Counters:         &s.counters.conns,
 		Label:            fmt.Sprintf("%v#%d", t, socketSeq.Add(1)),
 	}
@@ -80,6 +85,16 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		s.eo.ReconnectIvl = -1 // libzmq: an interval of 0 means no reconnection
 	}
 	return s, nil
+}
+
+// conflates reports whether WithConflate takes effect on type t: libzmq
+// applies it to these types only (get_effective_conflate_option).
+func conflates(t Type, o options) bool {
+	switch t {
+	case Push, Pull, Pub, Sub, Dealer:
+		return o.conflate
+	}
+	return false
 }
 
 // Type returns the socket's type.

@@ -66,6 +66,9 @@ type Options struct {
 	// connection exists, so sends queue while connecting (libzmq's default).
 	// A ROUTER needs the peer's identity first and leaves it false.
 	EagerPipe bool
+	// Conflate keeps only the newest message in each direction of every
+	// pipe (ZMQ_CONFLATE, ring.Queue.SetConflate).
+	Conflate bool
 	// Counters, if not nil, counts connection events.
 	Counters *Counters
 	// Label names the socket in profiles: the pprof label azmq.socket on the
@@ -242,7 +245,8 @@ func (l *Listener) session(c conn, peer string, out, room ring.Waker) *Session {
 		l.opts.Counters.Accepted.Add(1)
 	}
 	return NewSession(l.opts.NewMechanism(peer), l.opts.MaxMsgSize, func(md *crypto.Metadata, _ byte) (*ring.Pipe, error) {
-		p := newPipe(l.opts, md)
+		p := newPipe(l.opts, peer, md)
+		p.SetKick(func() { c.shutdown(0, false) })
 		l.mu.Lock()
 		if l.closed {
 			l.mu.Unlock()
@@ -292,10 +296,16 @@ func (l *Listener) Close(linger time.Duration) {
 	}
 }
 
-func newPipe(o *Options, peer *crypto.Metadata) *ring.Pipe {
+// newPipe makes the pipe of a connection to addr whose peer announced md
+// (nil: not connected yet).
+func newPipe(o *Options, addr string, md *crypto.Metadata) *ring.Pipe {
 	p := ring.NewPipe(o.SendHWM, o.RecvHWM)
-	p.RoutingID = append([]byte(nil), peer.Identity...)
-	p.PeerType = peer.SocketType
+	p.SetConflate(o.Conflate)
+	if md != nil {
+		p.RoutingID = append([]byte(nil), md.Identity...)
+		p.PeerType = md.SocketType
+		p.SetMeta(ring.NewMeta(addr, md.Props))
+	}
 	return p
 }
 
@@ -331,7 +341,7 @@ func (e *Engine) Dial(endpoint string, opts *Options, h Host) (*Dialer, error) {
 	}
 	d := &Dialer{e: e, opts: opts, host: h, ep: ep, ivl: opts.ReconnectIvl}
 	if opts.EagerPipe {
-		d.pipe = newPipe(opts, &crypto.Metadata{})
+		d.pipe = newPipe(opts, "", nil)
 		if err := h.Attach(d.pipe); err != nil {
 			return nil, err
 		}
@@ -397,12 +407,13 @@ func (d *Dialer) session(c conn, peer string, out, room ring.Waker) *Session {
 			if p.PeerType == "" {
 				p.PeerType = md.SocketType
 			}
+			p.SetMeta(ring.NewMeta(peer, md.Props))
 			if again {
 				p.Hiccup() // a new peer knows nothing of what the last one was told
 			}
 			return p, nil
 		}
-		p = newPipe(d.opts, md)
+		p = newPipe(d.opts, peer, md)
 		if err := d.host.Attach(p); err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/azmq/azmq/crypto"
+	"github.com/azmq/azmq/frame"
 	"github.com/azmq/azmq/ring"
 )
 
@@ -34,6 +35,19 @@ type Side struct {
 	// that its sends queue (libzmq's default). A ROUTER needs the peer's
 	// routing id first and leaves it false.
 	Eager bool
+	// Conflate keeps only the newest message in both directions of this
+	// socket's connections (ZMQ_CONFLATE); either side asking suffices.
+	Conflate bool
+}
+
+// meta is what the other side's messages say of s: no address, and the
+// properties a ZMTP handshake would have carried.
+func (s *Side) meta() *ring.Meta {
+	props := []frame.Property{{Name: []byte(frame.PropSocketType), Value: []byte(s.SocketType)}}
+	if len(s.RoutingID) > 0 {
+		props = append(props, frame.Property{Name: []byte(frame.PropIdentity), Value: s.RoutingID})
+	}
+	return ring.NewMeta("", props)
 }
 
 // link is one connection, or a connect waiting for its bind.
@@ -100,6 +114,8 @@ func (r *Registry) Connect(name string, s *Side) error {
 		l.cpipe, l.bpipe = ring.NewPipePair(s.SendHWM, s.RecvHWM)
 		l.bpipe.RoutingID = s.RoutingID
 		l.bpipe.PeerType = s.SocketType
+		l.bpipe.SetMeta(s.meta())
+		l.cpipe.SetConflate(s.Conflate)
 	}
 	r.links[name] = append(r.links[name], l)
 	r.mu.Unlock()
@@ -133,6 +149,7 @@ func (r *Registry) complete(name string, l *link) error {
 	if l.cpipe == nil {
 		l.cpipe, l.bpipe = ring.NewPipePair(sumHWM(c.SendHWM, b.RecvHWM), sumHWM(b.SendHWM, c.RecvHWM))
 		l.bpipe.RoutingID, l.bpipe.PeerType = c.RoutingID, c.SocketType
+		l.bpipe.SetMeta(c.meta())
 	} else {
 		l.cpipe.Out.SetHWM(sumHWM(c.SendHWM, b.RecvHWM))
 		l.cpipe.In.SetHWM(sumHWM(b.SendHWM, c.RecvHWM))
@@ -141,6 +158,12 @@ func (r *Registry) complete(name string, l *link) error {
 		l.cpipe.RoutingID = b.RoutingID
 	}
 	l.cpipe.PeerType = b.SocketType
+	l.cpipe.SetMeta(b.meta())
+	// Both queues of the pair are shared, so one SetConflate covers both.
+	l.cpipe.SetConflate(c.Conflate || b.Conflate)
+	kick := func() { r.drop(name, l) }
+	l.cpipe.SetKick(kick)
+	l.bpipe.SetKick(kick)
 	needB, needC := !l.attachedB, !l.attachedC
 	r.mu.Unlock()
 	if needB {

@@ -42,6 +42,7 @@ type Msg struct {
 	extra  []Frame
 	n      int
 	flags  MsgFlags
+	meta   *Meta // the sending peer's, stamped by the Queue it arrived on
 }
 
 // MsgFlags mark a message that is not plain application data.
@@ -158,9 +159,11 @@ func (m *Msg) MoveFront(k int, dst *Msg) {
 }
 
 // Clone appends to dst a copy of m's frames that shares their bytes: pooled
-// buffers gain a reference, nothing is copied. dst takes m's flags.
+// buffers gain a reference, nothing is copied. dst takes m's flags and
+// peer metadata.
 func (m *Msg) Clone(dst *Msg) {
 	dst.flags = m.flags
+	dst.meta = m.meta
 	for i := 0; i < m.n; i++ {
 		f := *m.at(i)
 		if f.buf != nil {
@@ -178,6 +181,7 @@ func (m *Msg) Release() {
 	}
 	m.n = 0
 	m.flags = 0
+	m.meta = nil
 	m.extra = m.extra[:0]
 }
 

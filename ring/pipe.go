@@ -31,6 +31,35 @@ type Pipe struct {
 
 	gone   atomic.Bool
 	hiccup atomic.Pointer[func()]
+	kick   atomic.Pointer[func()]
+}
+
+// SetMeta makes the messages the peer sends from now on carry md (see
+// Msg.Property); a transport calls it when a connection's handshake is done.
+func (p *Pipe) SetMeta(md *Meta) { p.In.SetMeta(md) }
+
+// Meta returns the peer's metadata as last set, nil if none.
+func (p *Pipe) Meta() *Meta { return p.In.Meta() }
+
+// SetConflate switches ZMQ_CONFLATE on or off for both directions (see
+// Queue.SetConflate).
+func (p *Pipe) SetConflate(on bool) {
+	p.In.SetConflate(on)
+	p.Out.SetConflate(on)
+}
+
+// SetKick installs how the transport ends the pipe's connection when the
+// socket no longer wants the peer (a ROUTER handing its routing id to a
+// newcomer). It must not call back into the socket synchronously with locks
+// the socket holds; Kick is called with none held.
+func (p *Pipe) SetKick(f func()) { p.kick.Store(&f) }
+
+// Kick asks the transport to end the pipe's connection; the pipe is then
+// detached as usual. Without a kick installed the peer is only ignored.
+func (p *Pipe) Kick() {
+	if f := p.kick.Load(); f != nil {
+		(*f)()
+	}
 }
 
 // SetHiccup installs what the socket does when the pipe is connected again

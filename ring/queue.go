@@ -3,6 +3,7 @@ package ring
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 )
 
 var (
@@ -30,6 +31,12 @@ type Queue struct {
 	closed   bool
 	readable Waker
 	writable Waker
+	meta     *Meta // stamped on every message pushed: the producing peer's
+
+	// conflate keeps one message pushed by Push, the newest, at items[cslot]
+	// (-1: none queued); PushForce's messages are all kept (ZMQ_CONFLATE).
+	conflate atomic.Bool
+	cslot    int
 }
 
 // NewQueue returns an empty queue holding at most hwm messages (0: no limit).
@@ -47,6 +54,7 @@ const initialSize = 16
 // Init prepares a zero Queue for use with the given high-water mark.
 func (q *Queue) Init(hwm int) {
 	q.hwm = hwm
+	q.cslot = -1
 	q.items = make([]Msg, initialSize)
 }
 
@@ -91,6 +99,42 @@ func (q *Queue) SetWakers(readable, writable Waker) {
 
 func (q *Queue) atHWM() bool { return q.hwm > 0 && q.n >= q.hwm }
 
+// SetConflate switches libzmq's ZMQ_CONFLATE on or off: while on, a Push
+// replaces the message an earlier Push left queued (releasing it) instead of
+// queuing behind it, and never fails with ErrFull. Whole messages are kept,
+// where libzmq keeps only one frame of a multipart message. Messages pushed
+// with PushForce (subscriptions) are never replaced.
+func (q *Queue) SetConflate(on bool) {
+	q.mu.Lock()
+	if q.conflate.Load() != on {
+		q.conflate.Store(on)
+		q.cslot = -1
+	}
+	q.mu.Unlock()
+}
+
+// Conflating reports whether SetConflate(true) is in force; a consumer that
+// takes messages in batches takes one at a time then, so that it always
+// gets the newest.
+func (q *Queue) Conflating() bool { return q.conflate.Load() }
+
+// SetMeta makes every message pushed from now on carry md, the producing
+// peer's metadata; a transport sets it before it delivers a connection's
+// first message.
+func (q *Queue) SetMeta(md *Meta) {
+	q.mu.Lock()
+	q.meta = md
+	q.mu.Unlock()
+}
+
+// Meta returns what SetMeta set last.
+func (q *Queue) Meta() *Meta {
+	q.mu.Lock()
+	md := q.meta
+	q.mu.Unlock()
+	return md
+}
+
 // Push moves m onto the queue, leaving m empty. It fails with ErrFull at the
 // high-water mark (m untouched) and with ErrClosed once the queue is closed.
 func (q *Queue) Push(m *Msg) error {
@@ -98,6 +142,9 @@ func (q *Queue) Push(m *Msg) error {
 	if q.closed {
 		q.mu.Unlock()
 		return ErrClosed
+	}
+	if q.conflate.Load() {
+		return q.pushConflateLocked(m)
 	}
 	if q.atHWM() {
 		q.blocked = true
@@ -132,11 +179,34 @@ func (q *Queue) PushForce(m *Msg) error {
 	return nil
 }
 
+// pushConflateLocked replaces the queued conflatable message by m, or
+// queues m as that message; it unlocks q.mu.
+func (q *Queue) pushConflateLocked(m *Msg) error {
+	if q.cslot >= 0 {
+		slot := &q.items[q.cslot]
+		m.MoveTo(slot) // releases the older message
+		slot.meta = q.meta
+		q.mu.Unlock()
+		return nil // the queue was not empty: the consumer knows
+	}
+	q.pushLocked(m)
+	q.cslot = (q.head + q.n - 1) & (len(q.items) - 1)
+	wake := q.n == 1
+	r := q.readable
+	q.mu.Unlock()
+	if wake && r != nil {
+		r.Wake()
+	}
+	return nil
+}
+
 func (q *Queue) pushLocked(m *Msg) {
 	if q.n == len(q.items) {
 		q.grow()
 	}
-	m.MoveTo(&q.items[(q.head+q.n)&(len(q.items)-1)])
+	slot := &q.items[(q.head+q.n)&(len(q.items)-1)]
+	m.MoveTo(slot)
+	slot.meta = q.meta
 	q.n++
 }
 
@@ -145,8 +215,20 @@ func (q *Queue) grow() {
 	for i := 0; i < q.n; i++ {
 		items[i] = q.items[(q.head+i)&(len(q.items)-1)]
 	}
+	if q.cslot >= 0 {
+		q.cslot = (q.cslot - q.head) & (len(q.items) - 1)
+	}
 	q.items = items
 	q.head = 0
+}
+
+// popped notes that the message at head leaves the queue.
+func (q *Queue) popped() {
+	if q.head == q.cslot {
+		q.cslot = -1
+	}
+	q.head = (q.head + 1) & (len(q.items) - 1)
+	q.n--
 }
 
 // Pop moves the oldest message into m (releasing what m held) and reports
@@ -158,8 +240,7 @@ func (q *Queue) Pop(m *Msg) bool {
 		return false
 	}
 	q.items[q.head].MoveTo(m)
-	q.head = (q.head + 1) & (len(q.items) - 1)
-	q.n--
+	q.popped()
 	w := q.afterPopLocked()
 	q.mu.Unlock()
 	if w != nil {
@@ -175,8 +256,7 @@ func (q *Queue) PopBatch(dst []Msg) int {
 	k := 0
 	for k < len(dst) && q.n > 0 {
 		q.items[q.head].MoveTo(&dst[k])
-		q.head = (q.head + 1) & (len(q.items) - 1)
-		q.n--
+		q.popped()
 		k++
 	}
 	var w Waker
@@ -240,8 +320,7 @@ func (q *Queue) Discard() {
 	q.mu.Lock()
 	for q.n > 0 {
 		q.items[q.head].Release()
-		q.head = (q.head + 1) & (len(q.items) - 1)
-		q.n--
+		q.popped()
 	}
 	w := q.afterPopLocked()
 	q.mu.Unlock()

@@ -137,7 +137,11 @@ func (pe *peer) take(m *ring.Msg) bool {
 		if len(pe.cache) < recvBatch && pe.p.In.Len() > len(pe.cache) {
 			pe.cache = make([]ring.Msg, min(recvBatch, max(1, 2*len(pe.cache))))
 		}
-		pe.ch, pe.cn = 0, pe.p.In.PopBatch(pe.cache)
+		batch := pe.cache
+		if pe.p.In.Conflating() {
+			batch = batch[:min(1, len(batch))] // what a batch holds could be replaced meanwhile
+		}
+		pe.ch, pe.cn = 0, pe.p.In.PopBatch(batch)
 		if pe.cn == 0 {
 			return false
 		}

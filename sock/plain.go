@@ -12,6 +12,7 @@ type plainSocket struct {
 	base
 	canSend, canRecv bool
 	single           bool // PAIR: refuse a second attached peer
+	probe            bool // ProbeRouter (DEALER, REQ)
 }
 
 func newPlain(t Type, canSend, canRecv, single bool) *plainSocket {
@@ -32,6 +33,9 @@ func (s *plainSocket) Attach(p *ring.Pipe) error {
 		return errPairTaken
 	}
 	pe := &peer{p: p}
+	if s.probe {
+		probe(p)
+	}
 	s.out.add(pe)
 	s.in.add(pe)
 	s.unlockBoth()

@@ -15,6 +15,8 @@ import (
 type routerSocket struct {
 	base
 	mandatory bool
+	handover  bool
+	probe     bool
 
 	// Guarded by smu.
 	byID   map[string]*peer
@@ -24,6 +26,8 @@ type routerSocket struct {
 func newRouter(opts Options) *routerSocket {
 	s := &routerSocket{
 		mandatory: opts.RouterMandatory,
+		handover:  opts.RouterHandover,
+		probe:     opts.ProbeRouter,
 		byID:      make(map[string]*peer),
 		nextID:    rand.Uint32(),
 	}
@@ -32,27 +36,43 @@ func newRouter(opts Options) *routerSocket {
 }
 
 // Attach names the peer by its announced Identity, or by a generated id
-// stored into p.RoutingID; a peer announcing an id in use is refused, as
-// libzmq does without ROUTER_HANDOVER.
+// stored into p.RoutingID. A peer announcing an id in use is refused, as
+// libzmq does without ROUTER_HANDOVER; with it, the newcomer takes the id
+// and the old peer is dropped and kicked.
 func (s *routerSocket) Attach(p *ring.Pipe) error {
 	s.lockBoth()
 	if s.closed.Load() {
 		s.unlockBoth()
 		return ErrClosed
 	}
+	var old *peer
 	if len(p.RoutingID) == 0 {
 		p.RoutingID = s.generateID()
-	} else if _, taken := s.byID[string(p.RoutingID)]; taken {
-		s.unlockBoth()
-		return fmt.Errorf("azmq: ROUTER: routing id %x already in use", p.RoutingID)
+	} else if old = s.byID[string(p.RoutingID)]; old != nil {
+		if !s.handover {
+			s.unlockBoth()
+			return fmt.Errorf("azmq: ROUTER: routing id %x already in use", p.RoutingID)
+		}
+		// As libzmq: the old pipe gets a generated id, so that what it still
+		// delivers is not taken for the newcomer's, and is ended.
+		delete(s.byID, string(p.RoutingID))
+		old.p.RoutingID = s.generateID()
+		s.dropPeer(old)
 	}
 	// Its own room Signal: a mandatory sender waits for this peer only, and
 	// a wake meant for it must not be taken by a sender waiting for another.
 	pe := &peer{p: p, room: ring.NewSignal()}
+	if s.probe {
+		probe(p)
+	}
 	s.byID[string(p.RoutingID)] = pe
 	s.in.add(pe)
 	s.unlockBoth()
 	s.installWakers(pe)
+	if old != nil {
+		old.room.Wake() // a sender parked on the old peer routes to the new one
+		old.p.Kick()
+	}
 	return nil
 }
 

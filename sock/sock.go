@@ -77,6 +77,19 @@ type Options struct {
 	// InvertMatching makes PUB/XPUB send to, and SUB deliver, only what
 	// matches no subscription.
 	InvertMatching bool
+	// ReqCorrelate makes REQ put a 4-byte request id, in host byte order,
+	// before the delimiter and accept only replies that echo it.
+	ReqCorrelate bool
+	// ReqRelaxed lets REQ send a new request before the reply to the last
+	// one came; that reply is then dropped (with ReqCorrelate: whenever it
+	// comes).
+	ReqRelaxed bool
+	// RouterHandover makes ROUTER give a routing id in use to a new peer
+	// announcing it; the old peer's connection is ended.
+	RouterHandover bool
+	// ProbeRouter makes ROUTER, DEALER and REQ send an empty one-frame
+	// message first on every new pipe.
+	ProbeRouter bool
 	// Counters, if not nil, counts the messages the pattern drops.
 	Counters *Counters
 }
@@ -134,9 +147,11 @@ func New(t Type, opts Options) (Socket, error) {
 	case Pull:
 		s = newPlain(t, false, true, false)
 	case Dealer:
-		s = newPlain(t, true, true, false)
+		p := newPlain(t, true, true, false)
+		p.probe = opts.ProbeRouter
+		s = p
 	case Req:
-		s = newReq()
+		s = newReq(opts)
 	case Rep:
 		s = newRep()
 	case Router:
@@ -203,6 +218,16 @@ func (b *base) Close() {
 }
 
 // lockBoth takes both mutexes in the package's lock order.
+// probe queues ZMQ_PROBE_ROUTER's empty message to a new pipe, ahead of
+// anything the application sends: the caller holds smu.
+func probe(p *ring.Pipe) {
+	var m ring.Msg
+	m.Append(nil)
+	if p.Out.PushForce(&m) != nil {
+		m.Release()
+	}
+}
+
 func (b *base) lockBoth() {
 	b.smu.Lock()
 	b.rmu.Lock()
