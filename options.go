@@ -1,6 +1,7 @@
 package azmq
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/azmq/azmq/engine"
@@ -111,6 +112,7 @@ type ContextOption func(*contextOptions)
 
 type contextOptions struct {
 	backend engine.Backend
+	logger  *slog.Logger
 }
 
 // Backend selects how a context drives its connections.
@@ -128,3 +130,10 @@ const (
 
 // WithBackend picks the I/O backend of a context.
 func WithBackend(b Backend) ContextOption { return func(o *contextOptions) { o.backend = b } }
+
+// WithLogger has the context's sockets log their lifecycle to l: opened,
+// bound, connected, unbound, disconnected and closed at Debug level, a
+// failed Bind or Connect at Warn level, each with the attributes "socket"
+// and "endpoint". Nothing is logged per message. A nil l, the default,
+// logs nothing.
+func WithLogger(l *slog.Logger) ContextOption { return func(o *contextOptions) { o.logger = l } }
