@@ -468,3 +468,28 @@ loop:
 	// control: stop
 	// jobs: true
 }
+
+// A context that is already done makes Send and Recv non-blocking, as
+// libzmq's ZMQ_DONTWAIT does: they do what they can at once, and instead of
+// EAGAIN return an error wrapping the context's.
+func Example_nonBlocking() {
+	c := azmq.NewContext()
+	defer c.Close()
+	pull, _ := c.NewSocket(azmq.Pull)
+	pull.Bind("inproc://dontwait")
+	push, _ := c.NewSocket(azmq.Push)
+	push.Connect("inproc://dontwait")
+
+	now, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	_, err := pull.Recv(now)
+	fmt.Println("nothing queued:", errors.Is(err, context.Canceled))
+
+	push.Send(now, []byte("ready"))
+	m, err := pull.Recv(now)
+	fmt.Printf("%s %v\n", m[0], err)
+	// Output:
+	// nothing queued: true
+	// ready <nil>
+}
