@@ -2,6 +2,7 @@ package azmq
 
 import (
 	"fmt"
+	"log/slog"
 	"sync"
 
 	"github.com/azmq/azmq/engine"
@@ -14,6 +15,7 @@ type Context struct {
 	eng     *engine.Engine
 	backend Backend
 	inproc  *inproc.Registry
+	log     *slog.Logger // nil: silent
 
 	mu      sync.Mutex
 	sockets map[*Socket]struct{}
@@ -33,7 +35,8 @@ func NewContext(opts ...ContextOption) *Context {
 		eng, _ = engine.New(engine.BackendStd)
 		backend = engine.BackendStd
 	}
-	return &Context{eng: eng, backend: backend, inproc: inproc.NewRegistry(), sockets: map[*Socket]struct{}{}}
+	return &Context{eng: eng, backend: backend, inproc: inproc.NewRegistry(), log: o.logger,
+		sockets: map[*Socket]struct{}{}}
 }
 
 // Backend reports the backend the context runs on.
@@ -46,11 +49,13 @@ func (c *Context) NewSocket(t Type, opts ...Option) (*Socket, error) {
 		return nil, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return nil, fmt.Errorf("azmq: new socket: %w", ErrClosed)
 	}
 	c.sockets[s] = struct{}{}
+	c.mu.Unlock()
+	s.logEvent(slog.LevelDebug, "socket opened", "", nil)
 	return s, nil
 }
 

@@ -1,20 +1,97 @@
-// Package azmq is a pure-Go implementation of ZMTP 3.1, the ZeroMQ wire
-// protocol, byte-compatible with libzmq 4.x and without cgo.
+// Package azmq is ZeroMQ in pure Go: an implementation of ZMTP 3.1, the
+// ZeroMQ wire protocol, byte-compatible with libzmq 4.x and without cgo.
+// It is tested against libzmq 4.3 in both directions, and keeps libzmq's
+// socket semantics and option defaults so that what you know of ZeroMQ
+// carries over.
 //
-// A Context owns the I/O engine; sockets made from it Bind and Connect to
-// endpoints ("tcp://127.0.0.1:5555", "ipc:///tmp/feed", "inproc://name") and
-// exchange multipart messages with libzmq's semantics for each socket type:
-// PAIR, PUSH, PULL, REQ, REP, DEALER, ROUTER, PUB, SUB, XPUB, XSUB.
+// # Sockets and patterns
 //
-// Two ways to send and receive:
+// A Context owns the I/O engine; make sockets from it with NewSocket
+// (or the package-level NewSocket, on DefaultContext). A socket's Type fixes
+// its pattern, and each pattern pairs with its partners only:
 //
-//   - Send and Recv copy: the caller may reuse its slices when Send returns,
-//     and Recv returns fresh slices.
-//   - SendMsg and RecvMsg move a Msg without copying: SendMsg takes over the
-//     Msg's frames, RecvMsg hands out views into pooled read buffers that stay
-//     valid until Msg.Release or the next RecvMsg into the same Msg.
+//   - REQ/REP: request and reply in strict turns (Send, Recv, Send, ...).
+//   - DEALER/ROUTER: the asynchronous forms. A ROUTER prefixes each message
+//     with the routing id of the peer it came from and routes what it sends
+//     by that first frame; a DEALER load-balances out and fair-queues in.
+//     A DEALER also talks to REP, a ROUTER to REQ.
+//   - PUB/SUB and XPUB/XSUB: a publisher sends to every subscriber whose
+//     prefix filter (Subscribe) matches the first frame. XPUB and XSUB also
+//     pass the subscriptions themselves, for proxies.
+//   - PUSH/PULL: a pipeline; PUSH load-balances, PULL fair-queues.
+//   - PAIR: exactly two sockets.
 //
-// Blocking calls take a context.Context for deadlines and cancellation; no
-// method takes a timeout. Sockets are safe for concurrent use by several
-// goroutines.
+// Messages are multipart: one Send of several frames arrives as one Recv of
+// the same frames, whole or not at all.
+//
+// # Transports
+//
+// A socket may Bind and Connect to several endpoints, in any order; Connect
+// returns at once and the socket connects, and reconnects, in the
+// background:
+//
+//   - tcp://127.0.0.1:5555, tcp://[::1]:5555, tcp://host:5555 (connect);
+//     tcp://*:* binds any interface on an ephemeral port, which Addr reports.
+//   - ipc:///tmp/feed.sock, and ipc://@name for Linux's abstract namespace.
+//   - inproc://name between the sockets of one Context: messages move by
+//     reference, without encoding or a system call.
+//
+// # Security
+//
+// Connections use the NULL mechanism, libzmq's default: no authentication
+// and no encryption, for trusted networks and inproc. PLAIN and CURVE with
+// ZAP authentication are the next step (see README).
+//
+// # Sending and receiving, and who owns a message
+//
+// Two tiers, which may be mixed on one socket:
+//
+//   - Send and Recv copy. Send copies the frames, so the caller may reuse
+//     its slices when it returns; Recv returns fresh slices the caller owns.
+//   - SendMsg and RecvMsg move a Msg without copying or allocating.
+//     SendMsg takes over the Msg's frames and leaves it empty (on error it
+//     leaves it untouched, still the caller's); do not modify a slice given
+//     to Msg.Append afterwards. RecvMsg fills the Msg with views into pooled
+//     read buffers, valid until Msg.Release or the next RecvMsg into the same
+//     Msg: copy what must live longer, and never copy a Msg value.
+//
+// # Contexts, deadlines and cancellation
+//
+// No method takes a timeout and there is no poller. Every call that may
+// block takes a context.Context: a deadline bounds it (libzmq's
+// ZMQ_SNDTIMEO/ZMQ_RCVTIMEO), cancellation ends it, and a context that is
+// already done makes the call non-blocking (ZMQ_DONTWAIT). To wait on
+// several sockets at once, range over Socket.Messages in a goroutine, or
+// select over the channels of Socket.Chan with timers and anything else;
+// cancel the context, or close the socket, to stop them.
+//
+// Closing a socket wakes its blocked calls with ErrClosed and returns at
+// once; its connections go on sending what is queued for up to its linger
+// (WithLinger; for ever by default, as in libzmq). Context.Close closes every
+// socket and waits for that.
+//
+// # Concurrency
+//
+// Sockets are safe for concurrent use, unlike libzmq's: one goroutine may
+// Recv while others Send. Messages sent from several goroutines are
+// interleaved whole, never frame by frame.
+//
+// # Errors
+//
+// Errors wrap sentinel values, tested with errors.Is: ErrClosed,
+// ErrState (REQ/REP out of turn), ErrHostUnreachable, ErrNotSupported,
+// ErrInvalidEndpoint, ErrTransport, ErrAddrInUse, and the context's own
+// errors. A peer that breaks the protocol (ErrProtocol, ErrMsgSize,
+// ErrSocketType) loses its own connection only; the socket and its other
+// peers go on, and Socket.Stats counts what happened.
+//
+// # Observing
+//
+// Socket.Stats reports always-on counters: messages and bytes each way,
+// drops at the high-water mark and to unknown peers, connections and
+// handshake failures, and the queues to each peer. WithLogger gives a
+// Context a log/slog logger for socket lifecycle events (silent by
+// default, never called per message). The pprof subpackage writes profiles,
+// and azmq's goroutines carry pprof labels naming their socket. The azmq
+// command (cmd/azmq) speaks to any ZeroMQ peer from a shell.
 package azmq

@@ -5,9 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/azmq/azmq"
+	"github.com/azmq/azmq/pprof"
 )
 
 // A REP socket echoes requests in upper case to a REQ socket over tcp
@@ -112,4 +116,380 @@ func ExampleNewContext() {
 	// backend: std
 	// socket: DEALER
 	// closed: true
+}
+
+// REQ and REP over inproc: each request waits for its reply, and the REP
+// answers in the order the requests came.
+func Example_requestReply() {
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx := context.Background()
+
+	rep, _ := c.NewSocket(azmq.Rep)
+	if err := rep.Bind("inproc://greeter"); err != nil {
+		log.Fatal(err)
+	}
+	go func() {
+		for {
+			req, err := rep.Recv(ctx)
+			if err != nil {
+				return // ErrClosed when the context closes
+			}
+			rep.Send(ctx, []byte("hello, "+string(req[0])))
+		}
+	}()
+
+	req, _ := c.NewSocket(azmq.Req)
+	if err := req.Connect("inproc://greeter"); err != nil {
+		log.Fatal(err)
+	}
+	for _, name := range []string{"alice", "bob"} {
+		req.Send(ctx, []byte(name))
+		reply, err := req.Recv(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s\n", reply[0])
+	}
+	// A second Send before the reply is out of turn, as in libzmq.
+	req.Send(ctx, []byte("carol"))
+	err := req.Send(ctx, []byte("dave"))
+	fmt.Println("out of turn:", errors.Is(err, azmq.ErrState))
+	// Output:
+	// hello, alice
+	// hello, bob
+	// out of turn: true
+}
+
+// A PUSH/PULL pipeline: a ventilator spreads tasks over two workers round
+// robin, and a sink fair-queues their results.
+func Example_pipeline() {
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx := context.Background()
+
+	tasks, _ := c.NewSocket(azmq.Push)
+	tasks.Bind("inproc://tasks")
+	sink, _ := c.NewSocket(azmq.Pull)
+	sink.Bind("inproc://results")
+
+	var workers []*azmq.Socket
+	for range 2 {
+		in, _ := c.NewSocket(azmq.Pull)
+		workers = append(workers, in)
+		in.Connect("inproc://tasks")
+		out, _ := c.NewSocket(azmq.Push)
+		out.Connect("inproc://results")
+		go func() { // a worker: square each number
+			for {
+				task, err := in.Recv(ctx)
+				if err != nil {
+					return
+				}
+				n, _ := strconv.Atoi(string(task[0]))
+				out.Send(ctx, []byte(strconv.Itoa(n*n)))
+			}
+		}()
+	}
+
+	for n := 1; n <= 10; n++ {
+		tasks.Send(ctx, []byte(strconv.Itoa(n)))
+	}
+	sum := 0
+	for range 10 {
+		r, err := sink.Recv(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		n, _ := strconv.Atoi(string(r[0]))
+		sum += n
+	}
+	fmt.Println("sum of squares:", sum)
+	fmt.Println("tasks per worker:", workers[0].Stats().MsgsIn, workers[1].Stats().MsgsIn)
+	// Output:
+	// sum of squares: 385
+	// tasks per worker: 5 5
+}
+
+// PUB/SUB with topics: a SUB receives the messages whose first frame starts
+// with one of its subscriptions. A subscription travels to the publisher,
+// and messages sent before it arrives are not delivered (the "slow joiner");
+// over inproc it arrives as soon as Subscribe returns, and a PUB applies it
+// at its next Send, which makes this example deterministic. Over tcp, wait
+// for it (or have the subscriber ask for a first message) before relying on
+// delivery.
+func Example_pubSub() {
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx := context.Background()
+
+	pub, _ := c.NewSocket(azmq.Pub)
+	pub.Bind("inproc://weather")
+
+	sub, _ := c.NewSocket(azmq.Sub)
+	sub.Connect("inproc://weather")
+	sub.Subscribe([]byte("weather.eu."))
+	sub.Subscribe([]byte("alerts"))
+
+	pub.Send(ctx, []byte("weather.eu.paris"), []byte("21°C"))
+	pub.Send(ctx, []byte("weather.us.boston"), []byte("12°C")) // filtered out
+	pub.Send(ctx, []byte("weather.eu.oslo"), []byte("-3°C"))
+	pub.Send(ctx, []byte("alerts"), []byte("storm"))
+
+	for range 3 {
+		m, err := sub.Recv(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s: %s\n", m[0], m[1])
+	}
+	// Output:
+	// weather.eu.paris: 21°C
+	// weather.eu.oslo: -3°C
+	// alerts: storm
+}
+
+// An asynchronous server: a ROUTER prefixes each request with the routing
+// id of the DEALER that sent it and routes the reply back by that id, so
+// clients may send several requests without waiting.
+func Example_dealerRouter() {
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx := context.Background()
+
+	server, _ := c.NewSocket(azmq.Router)
+	server.Bind("inproc://server")
+	go func() {
+		for m, err := range server.Messages(ctx) {
+			if err != nil {
+				return
+			}
+			id, body := m[0], m[1]
+			server.Send(ctx, id, append([]byte("done: "), body...))
+		}
+	}()
+
+	for _, name := range []string{"alice", "bob"} {
+		client, _ := c.NewSocket(azmq.Dealer, azmq.WithRoutingID([]byte(name)))
+		client.Connect("inproc://server")
+		client.Send(ctx, []byte(name+"'s job 1")) // two requests in flight
+		client.Send(ctx, []byte(name+"'s job 2"))
+		for range 2 {
+			reply, err := client.Recv(ctx)
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Printf("%s got %q\n", name, reply[0])
+		}
+	}
+	// Output:
+	// alice got "done: alice's job 1"
+	// alice got "done: alice's job 2"
+	// bob got "done: bob's job 1"
+	// bob got "done: bob's job 2"
+}
+
+// XSUB and XPUB forward by hand what a proxy forwards in a loop:
+// subscriptions travel up from XPUB to XSUB as messages whose first byte is
+// 1 (subscribe) or 0 (cancel), and data travels down from XSUB to XPUB.
+func Example_xpubXsub() {
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx := context.Background()
+
+	pub, _ := c.NewSocket(azmq.Pub)
+	pub.Bind("inproc://upstream")
+	xsub, _ := c.NewSocket(azmq.XSub)
+	xsub.Connect("inproc://upstream")
+	xpub, _ := c.NewSocket(azmq.XPub)
+	xpub.Bind("inproc://downstream")
+	sub, _ := c.NewSocket(azmq.Sub)
+	sub.Connect("inproc://downstream")
+
+	sub.Subscribe([]byte("news"))
+	up, _ := xpub.Recv(ctx) // the subscription, as XPUB hands it up
+	fmt.Printf("subscription: %d %q\n", up[0][0], up[0][1:])
+	xsub.Send(ctx, up...) // forward it to the publisher
+
+	pub.Send(ctx, []byte("sport"), []byte("0:0")) // nobody subscribed
+	pub.Send(ctx, []byte("news"), []byte("hello"))
+	down, _ := xsub.Recv(ctx)
+	xpub.Send(ctx, down...) // forward it to the subscribers
+
+	m, _ := sub.Recv(ctx)
+	fmt.Printf("%s: %s\n", m[0], m[1])
+	// Output:
+	// subscription: 1 "news"
+	// news: hello
+}
+
+// Stats are always on: counters of messages, bytes, drops and connections,
+// and one entry per attached peer.
+func ExampleSocket_Stats() {
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx := context.Background()
+
+	pull, _ := c.NewSocket(azmq.Pull)
+	pull.Bind("inproc://stats")
+	push, _ := c.NewSocket(azmq.Push)
+	push.Connect("inproc://stats")
+
+	for _, s := range []string{"a", "bb", "ccc"} {
+		push.Send(ctx, []byte(s))
+	}
+	pull.Recv(ctx)
+
+	out, in := push.Stats(), pull.Stats()
+	fmt.Printf("push: %d messages, %d bytes out\n", out.MsgsOut, out.BytesOut)
+	fmt.Printf("pull: %d message, %d byte in\n", in.MsgsIn, in.BytesIn)
+	fmt.Printf("pull has %d peer, a %s\n", len(in.Pipes), in.Pipes[0].PeerType)
+	// Output:
+	// push: 3 messages, 6 bytes out
+	// pull: 1 message, 1 byte in
+	// pull has 1 peer, a PUSH
+}
+
+// Profiling: the pprof package writes the standard profiles, and azmq
+// labels its goroutines so that a profile splits time by socket
+// (go tool pprof -tagfocus azmq.socket=PUSH#3 cpu.prof).
+func Example_profiling() {
+	dir, err := os.MkdirTemp("", "azmq-profile")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	// StartCPU fails if a CPU profile already runs (go test -cpuprofile).
+	if stop, err := pprof.StartCPU(filepath.Join(dir, "cpu.prof")); err == nil {
+		defer stop()
+	}
+
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx := context.Background()
+	pull, _ := c.NewSocket(azmq.Pull)
+	pull.Bind("inproc://work")
+	push, _ := c.NewSocket(azmq.Push)
+	push.Connect("inproc://work")
+	for range 1000 {
+		push.Send(ctx, []byte("work"))
+		pull.Recv(ctx)
+	}
+
+	if err := pprof.Write("heap", filepath.Join(dir, "heap.prof")); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("label keys:", pprof.LabelLoop, pprof.LabelSocket)
+	// Output:
+	// label keys: azmq.loop azmq.socket
+}
+
+// Messages ranges over what a socket receives. The sequence ends with one
+// error: here the context's, after cancel.
+func ExampleSocket_Messages() {
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	pull, _ := c.NewSocket(azmq.Pull)
+	pull.Bind("inproc://lines")
+	push, _ := c.NewSocket(azmq.Push)
+	push.Connect("inproc://lines")
+	for _, s := range []string{"one", "two", "last"} {
+		push.Send(ctx, []byte(s))
+	}
+
+	for msg, err := range pull.Messages(ctx) {
+		if err != nil {
+			fmt.Println("stopped:", errors.Is(err, context.Canceled))
+			break
+		}
+		fmt.Printf("%s\n", msg[0])
+		if string(msg[0]) == "last" {
+			cancel()
+		}
+	}
+	// Output:
+	// one
+	// two
+	// last
+	// stopped: true
+}
+
+// Chan delivers a socket's messages on a channel, to select over several
+// sockets and timers: the Go form of zmq_poll.
+func ExampleSocket_Chan() {
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	jobsIn, _ := c.NewSocket(azmq.Pull)
+	jobsIn.Bind("inproc://jobs")
+	controlIn, _ := c.NewSocket(azmq.Pull)
+	controlIn.Bind("inproc://control")
+	jobs, _ := c.NewSocket(azmq.Push)
+	jobs.Connect("inproc://jobs")
+	control, _ := c.NewSocket(azmq.Push)
+	control.Connect("inproc://control")
+
+	jobs.Send(ctx, []byte("job 1"))
+	jobs.Send(ctx, []byte("job 2"))
+
+	jobsC, controlC := jobsIn.Chan(ctx), controlIn.Chan(ctx)
+	timeout := time.After(10 * time.Second)
+	done := 0
+loop:
+	for {
+		select {
+		case m := <-jobsC.C:
+			fmt.Printf("%s\n", m[0])
+			if done++; done == 2 {
+				control.Send(ctx, []byte("stop"))
+			}
+		case m := <-controlC.C:
+			fmt.Printf("control: %s\n", m[0])
+			break loop
+		case <-timeout:
+			fmt.Println("timed out")
+			break loop
+		}
+	}
+
+	cancel() // ends both Receivers' goroutines
+	for range jobsC.C {
+	}
+	fmt.Println("jobs:", errors.Is(jobsC.Err(), context.Canceled))
+	// Output:
+	// job 1
+	// job 2
+	// control: stop
+	// jobs: true
+}
+
+// A context that is already done makes Send and Recv non-blocking, as
+// libzmq's ZMQ_DONTWAIT does: they do what they can at once, and instead of
+// EAGAIN return an error wrapping the context's.
+func Example_nonBlocking() {
+	c := azmq.NewContext()
+	defer c.Close()
+	pull, _ := c.NewSocket(azmq.Pull)
+	pull.Bind("inproc://dontwait")
+	push, _ := c.NewSocket(azmq.Push)
+	push.Connect("inproc://dontwait")
+
+	now, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	_, err := pull.Recv(now)
+	fmt.Println("nothing queued:", errors.Is(err, context.Canceled))
+
+	push.Send(now, []byte("ready"))
+	m, err := pull.Recv(now)
+	fmt.Printf("%s %v\n", m[0], err)
+	// Output:
+	// nothing queued: true
+	// ready <nil>
 }

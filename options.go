@@ -1,6 +1,7 @@
 package azmq
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/azmq/azmq/engine"
@@ -116,6 +117,7 @@ type ContextOption func(*contextOptions)
 
 type contextOptions struct {
 	backend engine.Backend
+	logger  *slog.Logger
 }
 
 // Backend selects how a context drives its connections.
@@ -162,3 +164,10 @@ func WithRouterHandover(on bool) Option { return func(o *options) { o.routerHand
 // message first on each new pipe, so that a ROUTER peer learns its routing
 // id at once (ZMQ_PROBE_ROUTER, default off).
 func WithProbeRouter(on bool) Option { return func(o *options) { o.probeRouter = on } }
+
+// WithLogger has the context's sockets log their lifecycle to l: opened,
+// bound, connected, unbound, disconnected and closed at Debug level, a
+// failed Bind or Connect at Warn level, each with the attributes "socket"
+// and "endpoint". Nothing is logged per message. A nil l, the default,
+// logs nothing.
+func WithLogger(l *slog.Logger) ContextOption { return func(o *contextOptions) { o.logger = l } }

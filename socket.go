@@ -3,6 +3,7 @@ package azmq
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,7 @@ type Socket struct {
 	inConn    map[string]bool // inproc names connected
 	last      string
 	closed    bool
+	done      chan struct{} // closed by Close, for the goroutines of Chan
 }
 
 func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
@@ -46,7 +48,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	}
 	s := &Socket{ctx: c, typ: t, opts: o,
 		listeners: map[string]*engine.Listener{}, dialers: map[string]*engine.Dialer{},
-		inBound: map[string]bool{}, inConn: map[string]bool{}}
+		inBound: map[string]bool{}, inConn: map[string]bool{}, done: make(chan struct{})}
 	pat, err := sock.New(t, sock.Options{
 		RouterMandatory: o.routerMandatory,
 		Counters:        &s.counters.pattern,
@@ -103,38 +105,51 @@ func (s *Socket) Type() Type { return s.typ }
 // Bind accepts connections on endpoint, such as "tcp://127.0.0.1:5555",
 // "tcp://*:0" (any interface, an ephemeral port) or "tcp://[::1]:*".
 func (s *Socket) Bind(endpoint string) error {
+	bound, err := s.bind(endpoint)
+	s.logResult("bind", bound, err)
+	return err
+}
+
+// bind returns the endpoint as bound, with a wildcard port resolved.
+func (s *Socket) bind(endpoint string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return fmt.Errorf("azmq: bind %s: %w", endpoint, ErrClosed)
+		return endpoint, fmt.Errorf("azmq: bind %s: %w", endpoint, ErrClosed)
 	}
 	if name, ok, err := inprocName(endpoint); ok || err != nil {
 		if err != nil {
-			return err
+			return endpoint, err
 		}
 		if err := s.ctx.inproc.Bind(name, &s.side); err != nil {
-			return err
+			return endpoint, err
 		}
 		s.inBound[name] = true
 		s.last = endpoint
-		return nil
+		return endpoint, nil
 	}
 	l, err := s.ctx.eng.Listen(endpoint, &s.eo, &s.host)
 	if err != nil {
-		return err
+		return endpoint, err
 	}
 	s.listeners[l.Addr()] = l
 	if l.Addr() != endpoint {
 		s.listeners[endpoint] = l
 	}
 	s.last = l.Addr()
-	return nil
+	return s.last, nil
 }
 
 // Connect starts connecting to endpoint in the background and returns at
 // once; the socket reconnects after a failure or a lost connection, as
 // libzmq does. Messages sent meanwhile are queued for the peer.
 func (s *Socket) Connect(endpoint string) error {
+	err := s.connect(endpoint)
+	s.logResult("connect", endpoint, err)
+	return err
+}
+
+func (s *Socket) connect(endpoint string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -169,6 +184,12 @@ func (s *Socket) Connect(endpoint string) error {
 // Unbind stops accepting on an endpoint given to Bind (or the address Addr
 // reported for it) and closes the connections it accepted.
 func (s *Socket) Unbind(endpoint string) error {
+	err := s.unbind(endpoint)
+	s.logResult("unbind", endpoint, err)
+	return err
+}
+
+func (s *Socket) unbind(endpoint string) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -198,6 +219,12 @@ func (s *Socket) Unbind(endpoint string) error {
 // Disconnect stops connecting to an endpoint given to Connect and closes
 // its connection.
 func (s *Socket) Disconnect(endpoint string) error {
+	err := s.disconnect(endpoint)
+	s.logResult("disconnect", endpoint, err)
+	return err
+}
+
+func (s *Socket) disconnect(endpoint string) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -236,6 +263,7 @@ func (s *Socket) Close() error {
 		return ErrClosed
 	}
 	s.closed = true
+	close(s.done)
 	ls, ds := s.listeners, s.dialers
 	ib, ic := s.inBound, s.inConn
 	s.listeners, s.dialers, s.inBound, s.inConn = nil, nil, nil, nil
@@ -258,6 +286,7 @@ func (s *Socket) Close() error {
 		d.Close(s.opts.linger)
 	}
 	s.ctx.forget(s)
+	s.logEvent(slog.LevelDebug, "socket closed", "", nil)
 	return nil
 }
 
