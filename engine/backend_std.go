@@ -104,6 +104,7 @@ type stdConn struct {
 	o       owner
 	s       *Session
 	mu      sync.Mutex
+	dead    bool         // the reader has ended; guarded by mu
 	wmu     sync.Mutex   // held by whoever writes: the writer goroutine or an inline sender
 	replied atomic.Bool  // a read delivered something since the last inline write
 	wake    *ring.Signal // output to write
@@ -148,6 +149,9 @@ func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
 func (c *stdConn) read() {
 	c.wake.Wake() // the greeting
 	err := c.readLoop()
+	c.mu.Lock()
+	c.dead = true // nobody takes messages from the pipe for this connection now
+	c.mu.Unlock()
 	c.nc.Close()
 	close(c.done)
 	c.mu.Lock()
@@ -211,6 +215,11 @@ func (c *stdConn) write() {
 	for {
 		c.wmu.Lock()
 		c.mu.Lock()
+		if c.dead {
+			c.mu.Unlock()
+			c.wmu.Unlock()
+			return
+		}
 		iov := c.s.Output()
 		ready, more := c.s.Ready(), c.s.HasOutput()
 		c.mu.Unlock()
@@ -268,6 +277,13 @@ func (w inlineWaker) Wake() {
 		// is in the session: never wait for it here.
 		c.wmu.Unlock()
 		c.wake.Wake()
+		return
+	}
+	if c.dead {
+		// The pipe outlives a dialer's connection: what it holds waits
+		// for the next one.
+		c.mu.Unlock()
+		c.wmu.Unlock()
 		return
 	}
 	c.replied.Store(false)
