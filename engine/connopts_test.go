@@ -400,7 +400,9 @@ func TestBackendEvents(t *testing.T) {
 	forBackends(t, func(t *testing.T, e *Engine) {
 		lo, llog := logged(testOptions("ROUTER"))
 		do, dlog := logged(testOptions("DEALER"))
-		do.NewMechanism = func(string) crypto.Mechanism { return crypto.NewNull(crypto.Config{SocketType: "DEALER", Identity: []byte("me")}) }
+		do.NewMechanism = func(string) crypto.Mechanism {
+			return crypto.NewNull(crypto.Config{SocketType: "DEALER", Identity: []byte("me")})
+		}
 		l, err := e.Listen("tcp://127.0.0.1:0", lo, newFakeHost())
 		if err != nil {
 			t.Fatal(err)

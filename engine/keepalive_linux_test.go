@@ -95,4 +95,3 @@ func TestBackendKeepAlive(t *testing.T) {
 		}
 	})
 }
-
