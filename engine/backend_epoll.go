@@ -629,7 +629,7 @@ func (c *epConn) service() {
 	}
 	if c.canRead && !c.s.Held() && (!c.closing || !c.s.Ready()) {
 		if err := c.readSome(); err != nil {
-			c.end(err)
+			c.endFlushing(err)
 			return
 		}
 		if c.canRead && !c.s.Held() {

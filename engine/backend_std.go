@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	rtpprof "runtime/pprof"
+	"slices"
 	"sync"
 	"time"
 
@@ -160,6 +161,11 @@ func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
 func (c *stdConn) read() {
 	c.wake.Wake() // the greeting
 	err := c.readLoop()
+	if err != nil {
+		c.mu.Lock()
+		c.flushHandshakeLocked()
+		c.mu.Unlock()
+	}
 	c.nc.Close()
 	close(c.done)
 	c.mu.Lock()
@@ -334,4 +340,22 @@ func keepAliveConfig(ka KeepAlive) net.KeepAliveConfig {
 		cfg.Count = ka.Count
 	}
 	return cfg
+}
+
+// flushHandshakeLocked writes, best effort and briefly, what a failed
+// handshake still has queued (our READY), unless the writer goroutine is in
+// the middle of a batch: a peer we refuse then learns our Socket-Type and
+// can stop reconnecting. The caller holds c.mu, which keeps the writer out.
+func (c *stdConn) flushHandshakeLocked() {
+	if c.s.Ready() || c.s.Writing() {
+		return
+	}
+	iov := c.s.Output()
+	if iov == nil {
+		return
+	}
+	c.nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	bufs := net.Buffers(slices.Clone(iov))
+	n, _ := bufs.WriteTo(c.nc)
+	c.s.Written(int(n))
 }

@@ -557,7 +557,6 @@ func (d *Dialer) session(c conn, peer string, out, room ring.Waker) *Session {
 		p := d.pipe
 		again := d.connected
 		d.connected = true
-		d.settleLocked(nil)
 		d.mu.Unlock()
 		if p != nil {
 			if p.PeerType == "" {
@@ -575,6 +574,9 @@ func (d *Dialer) session(c conn, peer string, out, room ring.Waker) *Session {
 			d.pipe = p
 			d.mu.Unlock()
 		}
+		d.mu.Lock()
+		d.settleLocked(nil) // after the pipe is complete: Wait's caller may look at it
+		d.mu.Unlock()
 		d.opts.emit(Event{Kind: EventHandshakeSucceeded, Endpoint: d.endpoint, Peer: peer, RoutingID: id})
 		return p, nil
 	}, out, room)

@@ -78,3 +78,14 @@ func setKeepAlive(fd int, ka KeepAlive) {
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, ka.Count)
 	}
 }
+
+// endFlushing ends a connection after a best-effort write of what its
+// handshake still has queued (our READY), so that a peer we refuse learns
+// our Socket-Type and can stop reconnecting, as it would with libzmq, rather
+// than seeing a bare hang-up.
+func (c *epConn) endFlushing(err error) {
+	if !c.s.Ready() && c.canWrite {
+		c.flush()
+	}
+	c.end(err)
+}
