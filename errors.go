@@ -34,4 +34,10 @@ var (
 	ErrAddrInUse = inproc.ErrAddrInUse
 	// ErrSocketType is a peer whose socket type cannot talk to ours.
 	ErrSocketType = crypto.ErrSocketType
+	// ErrConnectTimeout is a TCP connect that outlasted WithConnectTimeout.
+	ErrConnectTimeout = engine.ErrConnectTimeout
+	// ErrHeartbeatTimeout is a peer that fell silent past the heartbeat
+	// timeout or its own PING's TTL (WithHeartbeat); its connection was
+	// closed.
+	ErrHeartbeatTimeout = engine.ErrHeartbeatTimeout
 )

@@ -29,6 +29,13 @@ type options struct {
 	reqRelaxed       bool
 	routerHandover   bool
 	probeRouter      bool
+	heartbeatIvl     time.Duration
+	heartbeatTTL     time.Duration
+	heartbeatTimeout time.Duration
+	immediate        bool
+	keepAlive        engine.KeepAlive
+	connectTimeout   time.Duration
+	reconnectStop    ReconnectStop
 }
 
 // defaults are libzmq 4.3's (sockets.md §7).
@@ -171,3 +178,65 @@ func WithProbeRouter(on bool) Option { return func(o *options) { o.probeRouter =
 // and "endpoint". Nothing is logged per message. A nil l, the default,
 // logs nothing.
 func WithLogger(l *slog.Logger) ContextOption { return func(o *contextOptions) { o.logger = l } }
+
+// WithHeartbeat makes every tcp and ipc connection send a ZMTP PING each ivl
+// once its handshake is done (ZMQ_HEARTBEAT_IVL; default 0, none), asking
+// the peer to drop the connection if it hears nothing from us for ttl
+// (ZMQ_HEARTBEAT_TTL, whole tenths of a second, at most 6553.5 s; 0: no
+// TTL), and close a connection whose peer sends nothing at all within
+// timeout of a PING (ZMQ_HEARTBEAT_TIMEOUT; ≤ 0 means ivl, libzmq's
+// default). Any frame counts as a sign of life; a lost connection counts as
+// a disconnect and a connecting socket reconnects. Whatever is set here,
+// every PING is answered and a peer's TTL is honoured; peers that never
+// send PINGs work as before.
+func WithHeartbeat(ivl, ttl, timeout time.Duration) Option {
+	return func(o *options) { o.heartbeatIvl, o.heartbeatTTL, o.heartbeatTimeout = ivl, ttl, timeout }
+}
+
+// WithImmediate makes a connecting socket queue messages only to
+// connections that have completed their handshake (ZMQ_IMMEDIATE; default
+// false): until then a Send blocks or picks another peer as when no peer is
+// there, and what is queued to a connection is dropped when it is lost.
+func WithImmediate(on bool) Option { return func(o *options) { o.immediate = on } }
+
+// WithTCPKeepAlive turns TCP keep-alive probes on or off on every tcp
+// connection (ZMQ_TCP_KEEPALIVE; by default the OS decides) and, when on,
+// sets the idle time before the first probe, the time between probes and
+// how many unanswered probes drop the connection (ZMQ_TCP_KEEPALIVE_IDLE,
+// _INTVL, _CNT; zero or negative leaves one to the OS). Times are whole
+// seconds, at least one.
+func WithTCPKeepAlive(on bool, idle, interval time.Duration, count int) Option {
+	return func(o *options) {
+		o.keepAlive = engine.KeepAlive{Set: true, On: on, Idle: idle, Interval: interval, Count: count}
+	}
+}
+
+// WithConnectTimeout bounds each TCP connect attempt (ZMQ_CONNECT_TIMEOUT;
+// default 0, the OS's own limit, minutes on Linux); an attempt that times
+// out is retried like a refused one.
+func WithConnectTimeout(d time.Duration) Option { return func(o *options) { o.connectTimeout = d } }
+
+// ReconnectStop is a set of failures after which a connecting socket stops
+// reconnecting to that endpoint (ZMQ_RECONNECT_STOP).
+type ReconnectStop = engine.ReconnectStop
+
+// ReconnectStop flags, with libzmq's values.
+const (
+	// ReconnectStopConnRefused stops after a refused connect
+	// (ZMQ_RECONNECT_STOP_CONN_REFUSED).
+	ReconnectStopConnRefused = engine.ReconnectStopConnRefused
+	// ReconnectStopHandshakeFailed stops after a connection ended during its
+	// handshake, closed or timed out (ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED);
+	// a protocol error stops reconnection anyway, as in libzmq.
+	ReconnectStopHandshakeFailed = engine.ReconnectStopHandshakeFailed
+	// ReconnectStopAfterDisconnect stops once an established connection is
+	// lost (ZMQ_RECONNECT_STOP_AFTER_DISCONNECT).
+	ReconnectStopAfterDisconnect = engine.ReconnectStopAfterDisconnect
+)
+
+// WithReconnectStop sets when a connecting socket gives up on an endpoint
+// (default none: it reconnects forever). Disconnect and Connect again to
+// start over.
+func WithReconnectStop(flags ReconnectStop) Option {
+	return func(o *options) { o.reconnectStop = flags }
+}

@@ -27,6 +27,7 @@ type Socket struct {
 	side inproc.Side // this socket as an inproc peer
 
 	counters counters
+	mons     monitors
 
 	mu        sync.Mutex
 	listeners map[string]*engine.Listener
@@ -68,7 +69,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	s.pat = pat
 	s.host = pipeHost{pat: pat, pipes: map[*ring.Pipe]struct{}{}}
 	s.side = inproc.Side{Host: &s.host, SocketType: t.String(), RoutingID: o.routingID,
-		SendHWM: o.sendHWM, RecvHWM: o.recvHWM, Eager: t != Router, Conflate: conflates(t, o)}
+		SendHWM: o.sendHWM, RecvHWM: o.recvHWM, Eager: t != Router && !o.immediate, Conflate: conflates(t, o)}
 	cfg := crypto.Config{SocketType: t.String(), Identity: o.routingID}
 	s.eo = engine.Options{
 		NewMechanism:     func(string) crypto.Mechanism { return crypto.NewNull(cfg) },
@@ -82,6 +83,14 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		Conflate:         conflates(t, o),
 		Counters:         &s.counters.conns,
 		Label:            fmt.Sprintf("%v#%d", t, socketSeq.Add(1)),
+		HeartbeatIvl:     o.heartbeatIvl,
+		HeartbeatTTL:     o.heartbeatTTL,
+		HeartbeatTimeout: o.heartbeatTimeout,
+		Immediate:        o.immediate,
+		KeepAlive:        o.keepAlive,
+		ConnectTimeout:   o.connectTimeout,
+		ReconnectStop:    o.reconnectStop,
+		Events:           s.mons.emit,
 	}
 	if o.reconnectIvl == 0 {
 		s.eo.ReconnectIvl = -1 // libzmq: an interval of 0 means no reconnection
@@ -101,6 +110,15 @@ func conflates(t Type, o options) bool {
 
 // Type returns the socket's type.
 func (s *Socket) Type() Type { return s.typ }
+
+// RoutingID returns the routing id the socket announces to its peers
+// (WithRoutingID; ZMQ_ROUTING_ID), a copy, or nil if it has none.
+func (s *Socket) RoutingID() []byte {
+	if len(s.opts.routingID) == 0 {
+		return nil
+	}
+	return append([]byte(nil), s.opts.routingID...)
+}
 
 // Bind accepts connections on endpoint, such as "tcp://127.0.0.1:5555",
 // "tcp://*:0" (any interface, an ephemeral port) or "tcp://[::1]:*".
@@ -285,6 +303,7 @@ func (s *Socket) Close() error {
 	for _, d := range ds {
 		d.Close(s.opts.linger)
 	}
+	s.mons.close()
 	s.ctx.forget(s)
 	s.logEvent(slog.LevelDebug, "socket closed", "", nil)
 	return nil

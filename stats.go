@@ -27,6 +27,9 @@ type Stats struct {
 	// "closed".
 	HandshakeFailures map[string]uint64
 
+	// MonitorDrops counts events that found a Monitor channel full.
+	MonitorDrops uint64
+
 	// Pipes has one entry per peer attached now.
 	Pipes []PipeStats
 }
@@ -100,6 +103,7 @@ func (s *Socket) Stats() Stats {
 		Reconnects:        c.conns.Reconnects.Load(),
 		Disconnects:       c.conns.Disconnects.Load(),
 		HandshakeFailures: map[string]uint64{},
+		MonitorDrops:      s.mons.drops.Load(),
 	}
 	for i, name := range failureNames {
 		if n := c.conns.HandshakeFailed[i].Load(); n > 0 {

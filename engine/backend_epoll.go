@@ -335,13 +335,14 @@ func sockaddr(ip net.IP, port int) (unix.Sockaddr, int) {
 }
 
 type epListener struct {
-	b  *epollBackend
-	fd int
-	o  owner
-	hs time.Duration
+	b    *epollBackend
+	fd   int
+	o    owner
+	hs   time.Duration
+	addr string // the bound endpoint, for events
 }
 
-func (b *epollBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, func(), error) {
+func (b *epollBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, func() error, error) {
 	cleanup := func() {}
 	if ep.Transport == "ipc" {
 		var err error
@@ -363,7 +364,7 @@ func (b *epollBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint,
 			bound.Port = a.Port
 		}
 	}
-	ln := &epListener{b: b, fd: fd, o: o, hs: hs}
+	ln := &epListener{b: b, fd: fd, o: o, hs: hs, addr: bound.String()}
 	errc := make(chan error, 1)
 	b.l.post(func() { errc <- b.l.add(fd, unix.EPOLLIN|unix.EPOLLET, ln) })
 	if err := <-errc; err != nil {
@@ -371,15 +372,15 @@ func (b *epollBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint,
 		cleanup()
 		return Endpoint{}, nil, err
 	}
-	stopped := make(chan struct{})
-	stop := func() {
+	stopped := make(chan error, 1)
+	stop := func() error {
 		b.l.post(func() {
 			b.l.remove(fd)
-			unix.Close(fd)
-			close(stopped)
+			stopped <- os.NewSyscallError("close", unix.Close(fd))
 		})
-		<-stopped
+		err := <-stopped
 		cleanup()
+		return err
 	}
 	return bound, stop, nil
 }
@@ -424,6 +425,9 @@ func (ln *epListener) event(uint32) {
 			if err == unix.EINTR || err == unix.ECONNABORTED {
 				continue
 			}
+			if err != unix.EAGAIN {
+				ln.o.options().emit(Event{Kind: EventAcceptFailed, Endpoint: ln.addr, Err: os.NewSyscallError("accept4", err)})
+			}
 			return
 		}
 		ln.b.start(nfd, ln.o, ln.hs)
@@ -437,6 +441,7 @@ type epDial struct {
 	o      owner
 	hs     time.Duration
 	failed func(error)
+	timer  *timer // ConnectTimeout
 }
 
 func (b *epollBackend) dial(ep Endpoint, o owner, hs time.Duration, failed func(error)) {
@@ -493,10 +498,17 @@ func (b *epollBackend) connect(sa unix.Sockaddr, family int, o owner, hs time.Du
 	if err := b.l.add(fd, unix.EPOLLOUT|unix.EPOLLET, d); err != nil {
 		unix.Close(fd)
 		failed(err)
+		return
+	}
+	if ct := o.options().ConnectTimeout; ct > 0 {
+		d.timer = b.l.addTimer(ct, d.timedOut)
 	}
 }
 
 func (d *epDial) event(uint32) {
+	if d.timer != nil {
+		d.timer.dead = true
+	}
 	d.b.l.remove(d.fd)
 	soerr, err := unix.GetsockoptInt(d.fd, unix.SOL_SOCKET, unix.SO_ERROR)
 	if err == nil && soerr != 0 {
@@ -546,6 +558,7 @@ type epConn struct {
 	closed    bool
 	hsTimer   *timer
 	lgTimer   *timer
+	hbTimer   *timer // the session's next heartbeat deadline
 }
 
 // connWaker schedules its connection: the pipe has output or room again.
@@ -557,6 +570,7 @@ func (w connWaker) Wake() { w.c.l.schedule(w.c) }
 func (b *epollBackend) start(fd int, o owner, hs time.Duration) {
 	// libzmq always sets TCP_NODELAY; on a unix socket it fails harmlessly.
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	setKeepAlive(fd, o.options().KeepAlive)
 	c := &epConn{b: b, l: b.l, fd: fd, o: o, canWrite: true}
 	w := connWaker{c}
 	c.s = o.session(c, peerAddr(fd), w, w)
@@ -615,7 +629,7 @@ func (c *epConn) service() {
 	}
 	if c.canRead && !c.s.Held() && (!c.closing || !c.s.Ready()) {
 		if err := c.readSome(); err != nil {
-			c.end(err)
+			c.endFlushing(err)
 			return
 		}
 		if c.canRead && !c.s.Held() {
@@ -643,6 +657,11 @@ func (c *epConn) readSome() error {
 			if c.hsTimer != nil && c.s.Ready() {
 				c.hsTimer.dead = true
 				c.hsTimer = nil
+			}
+			if c.s.NeedTick() {
+				if err := c.heartbeat(); err != nil {
+					return err
+				}
 			}
 			if c.s.Held() {
 				return nil
@@ -693,7 +712,7 @@ func (c *epConn) end(err error) {
 		return
 	}
 	c.closed = true
-	for _, t := range []*timer{c.hsTimer, c.lgTimer} {
+	for _, t := range []*timer{c.hsTimer, c.lgTimer, c.hbTimer} {
 		if t != nil {
 			t.dead = true
 		}

@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	rtpprof "runtime/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +30,7 @@ func newStdBackend(wg *sync.WaitGroup) *stdBackend {
 	return &stdBackend{wg: wg, ctx: ctx, stop: cancel}
 }
 
-func (b *stdBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, func(), error) {
+func (b *stdBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, func() error, error) {
 	cleanup := func() {}
 	if ep.Transport == "ipc" {
 		var err error
@@ -36,7 +38,7 @@ func (b *stdBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, f
 			return Endpoint{}, nil, err
 		}
 	}
-	var lc net.ListenConfig
+	lc := net.ListenConfig{KeepAlive: -1} // libzmq leaves keep-alives to the OS unless asked
 	ln, err := lc.Listen(b.ctx, ep.Network(), ep.Addr())
 	if err != nil {
 		cleanup()
@@ -57,15 +59,17 @@ func (b *stdBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, f
 				}
 				// Out of fds or similar: back off rather than spin, as
 				// libzmq does, and keep the listener.
+				o.options().emit(Event{Kind: EventAcceptFailed, Endpoint: bound.String(), Err: err})
 				time.Sleep(10 * time.Millisecond)
 				continue
 			}
 			b.run(c, o, hs)
 		}
 	}()
-	return bound, func() {
-		ln.Close()
+	return bound, func() error {
+		err := ln.Close()
 		cleanup()
+		return err
 	}, nil
 }
 
@@ -76,10 +80,14 @@ func (b *stdBackend) dial(ep Endpoint, o owner, hs time.Duration, failed func(er
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
-		var d net.Dialer
+		d := net.Dialer{KeepAlive: -1, Timeout: o.options().ConnectTimeout}
 		c, err := d.DialContext(b.ctx, ep.Network(), ep.Addr())
 		if err != nil {
 			if b.ctx.Err() == nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					err = fmt.Errorf("%w: %w", ErrConnectTimeout, err)
+				}
 				failed(err)
 			}
 			return
@@ -104,7 +112,7 @@ type stdConn struct {
 	o       owner
 	s       *Session
 	mu      sync.Mutex
-	dead    bool         // the reader has ended; guarded by mu
+	gone    bool         // the reader has ended; under mu
 	wmu     sync.Mutex   // held by whoever writes: the writer goroutine or an inline sender
 	replied atomic.Bool  // a read delivered something since the last inline write
 	wake    *ring.Signal // output to write
@@ -113,8 +121,11 @@ type stdConn struct {
 	closing chan struct{}
 	once    sync.Once
 	linger  time.Duration
-	awaitHS bool      // set before closing is closed
-	wv      vecWriter // used by the writer goroutine only
+	awaitHS bool        // set before closing is closed
+	wv      vecWriter   // used by the writer goroutine only
+	hb      *time.Timer // the session's next heartbeat deadline; under mu
+	dead    error       // the heartbeat's verdict; under mu
+	ended   bool        // the session is closed; under mu
 }
 
 func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
@@ -128,6 +139,11 @@ func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
 	if c.s == nil {
 		nc.Close()
 		return
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		if ka := o.options().KeepAlive; ka.Set {
+			tc.SetKeepAliveConfig(keepAliveConfig(ka))
+		}
 	}
 	if hs > 0 {
 		nc.SetReadDeadline(time.Now().Add(hs))
@@ -150,12 +166,22 @@ func (c *stdConn) read() {
 	c.wake.Wake() // the greeting
 	err := c.readLoop()
 	c.mu.Lock()
-	c.dead = true // nobody takes messages from the pipe for this connection now
+	if err != nil {
+		c.flushHandshakeLocked()
+	}
+	c.gone = true // nobody takes messages from the pipe for this connection now
 	c.mu.Unlock()
 	c.nc.Close()
 	close(c.done)
 	c.mu.Lock()
 	c.s.Close()
+	c.ended = true
+	if c.hb != nil {
+		c.hb.Stop()
+	}
+	if c.dead != nil {
+		err = c.dead
+	}
 	c.mu.Unlock()
 	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
 		err = nil
@@ -174,6 +200,10 @@ func (c *stdConn) readLoop() error {
 			if !ready && c.s.Ready() {
 				ready = true
 				ctl = true // the pipe may hold messages already
+			}
+			if aerr == nil && c.s.NeedTick() {
+				aerr = c.heartbeatLocked()
+				ctl = ctl || c.s.HasControl()
 			}
 			c.mu.Unlock()
 			if ready && !held {
@@ -215,7 +245,7 @@ func (c *stdConn) write() {
 	for {
 		c.wmu.Lock()
 		c.mu.Lock()
-		if c.dead {
+		if c.gone {
 			c.mu.Unlock()
 			c.wmu.Unlock()
 			return
@@ -279,7 +309,7 @@ func (w inlineWaker) Wake() {
 		c.wake.Wake()
 		return
 	}
-	if c.dead {
+	if c.gone {
 		// The pipe outlives a dialer's connection: what it holds waits
 		// for the next one.
 		c.mu.Unlock()
@@ -316,4 +346,78 @@ func (c *stdConn) shutdown(linger time.Duration, awaitHandshake bool) {
 		}
 		close(c.closing)
 	})
+}
+
+// heartbeatLocked runs the session's heartbeat clock and sets the timer for
+// its next deadline; the caller holds c.mu.
+func (c *stdConn) heartbeatLocked() error {
+	next, err := c.s.Tick(time.Now())
+	if err != nil {
+		return err
+	}
+	switch {
+	case next.IsZero():
+		if c.hb != nil {
+			c.hb.Stop()
+		}
+	case c.hb == nil:
+		c.hb = time.AfterFunc(time.Until(next), c.heartbeatDue)
+	default:
+		c.hb.Reset(time.Until(next))
+	}
+	return nil
+}
+
+// heartbeatDue is the heartbeat timer firing: a PING to write, or a silent
+// peer whose connection is closed (the reader then reports why).
+func (c *stdConn) heartbeatDue() {
+	c.mu.Lock()
+	if c.ended {
+		c.mu.Unlock()
+		return
+	}
+	err := c.heartbeatLocked()
+	if err != nil {
+		c.dead = err
+	}
+	c.mu.Unlock()
+	if err != nil {
+		c.nc.Close()
+		return
+	}
+	c.wake.Wake()
+}
+
+// keepAliveConfig maps ka to the net package's form: negative leaves a
+// setting to the OS.
+func keepAliveConfig(ka KeepAlive) net.KeepAliveConfig {
+	cfg := net.KeepAliveConfig{Enable: ka.On, Idle: -1, Interval: -1, Count: -1}
+	if ka.Idle > 0 {
+		cfg.Idle = time.Duration(keepAliveSecs(ka.Idle)) * time.Second
+	}
+	if ka.Interval > 0 {
+		cfg.Interval = time.Duration(keepAliveSecs(ka.Interval)) * time.Second
+	}
+	if ka.Count > 0 {
+		cfg.Count = ka.Count
+	}
+	return cfg
+}
+
+// flushHandshakeLocked writes, best effort and briefly, what a failed
+// handshake still has queued (our READY), unless the writer goroutine is in
+// the middle of a batch: a peer we refuse then learns our Socket-Type and
+// can stop reconnecting. The caller holds c.mu, which keeps the writer out.
+func (c *stdConn) flushHandshakeLocked() {
+	if c.s.Ready() || c.s.Writing() {
+		return
+	}
+	iov := c.s.Output()
+	if iov == nil {
+		return
+	}
+	c.nc.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	bufs := net.Buffers(slices.Clone(iov))
+	n, _ := bufs.WriteTo(c.nc)
+	c.s.Written(int(n))
 }

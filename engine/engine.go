@@ -1,20 +1,30 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	rtpprof "runtime/pprof"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/azmq/azmq/crypto"
 	"github.com/azmq/azmq/ring"
 )
 
-// ErrClosed is an operation on a closed engine, listener or dialer.
-var ErrClosed = errors.New("azmq: closed")
+var (
+	// ErrClosed is an operation on a closed engine, listener or dialer.
+	ErrClosed = errors.New("azmq: closed")
+	// ErrConnectTimeout is a TCP connect that did not complete within
+	// Options.ConnectTimeout.
+	ErrConnectTimeout = errors.New("azmq: connect timed out")
+	// errHandshakeClosed is what a dialer remembers of a connection that
+	// ended in its handshake without saying why.
+	errHandshakeClosed = errors.New("azmq: connection closed during the handshake")
+)
 
 // Backend selects how connections are driven.
 type Backend int
@@ -75,6 +85,59 @@ type Options struct {
 	// goroutines that serve its connections (std backend; the epoll
 	// backend's work is labelled by loop, azmq.loop).
 	Label string
+	// HeartbeatIvl, HeartbeatTTL and HeartbeatTimeout are libzmq's
+	// ZMQ_HEARTBEAT_IVL, _TTL and _TIMEOUT (see Session.SetHeartbeat); an
+	// interval of 0 sends no PINGs.
+	HeartbeatIvl, HeartbeatTTL, HeartbeatTimeout time.Duration
+	// Immediate (ZMQ_IMMEDIATE) gives a dialer a pipe only once a
+	// connection has completed its handshake and takes it away when that
+	// connection ends, so nothing queues for a peer that is not there. It
+	// overrides EagerPipe.
+	Immediate bool
+	// KeepAlive tunes TCP keep-alives on tcp connections.
+	KeepAlive KeepAlive
+	// ConnectTimeout bounds a TCP connect (ZMQ_CONNECT_TIMEOUT); 0: the OS's.
+	ConnectTimeout time.Duration
+	// ReconnectStop lists the failures after which a dialer gives up.
+	ReconnectStop ReconnectStop
+	// Events, if not nil, hears what happens to listeners, dialers and
+	// connections (a socket monitor). It is called from engine goroutines,
+	// sometimes under their locks: it must not block or call the engine.
+	Events func(Event)
+}
+
+// KeepAlive is ZMQ_TCP_KEEPALIVE with its _IDLE, _INTVL and _CNT tunables.
+// The zero value leaves every setting to the OS, as libzmq's default -1.
+type KeepAlive struct {
+	Set, On        bool          // Set: turn SO_KEEPALIVE on or off as On says
+	Idle, Interval time.Duration // ≤ 0: the OS's; whole seconds, at least one
+	Count          int           // ≤ 0: the OS's
+}
+
+// ReconnectStop is a set of failures after which a dialer stops
+// reconnecting (ZMQ_RECONNECT_STOP); a protocol error stops it anyway.
+type ReconnectStop uint8
+
+// ReconnectStop flags, with libzmq's values.
+const (
+	ReconnectStopConnRefused     ReconnectStop = 1 << iota // the connect was refused (ECONNREFUSED)
+	ReconnectStopHandshakeFailed                           // a connection ended before its handshake completed (closed, timed out)
+	ReconnectStopAfterDisconnect                           // a connection that had completed its handshake ended
+)
+
+// newSession starts the session of a connection from peer.
+func (o *Options) newSession(peer string, ready ReadyFunc, out, room ring.Waker) *Session {
+	s := NewSession(o.NewMechanism(peer), o.MaxMsgSize, ready, out, room)
+	s.SetHeartbeat(o.HeartbeatIvl, o.HeartbeatTTL, o.HeartbeatTimeout)
+	return s
+}
+
+// eventID copies a peer's identity for events, only if someone listens.
+func (o *Options) eventID(id []byte) []byte {
+	if o.Events == nil {
+		return nil
+	}
+	return append([]byte{}, id...)
 }
 
 func (o *Options) labels() rtpprof.LabelSet { return rtpprof.Labels("azmq.socket", o.Label) }
@@ -147,13 +210,15 @@ type owner interface {
 	ended(c conn, err error)
 	// labels are the pprof labels of goroutines working for this owner.
 	labels() rtpprof.LabelSet
+	// options are the settings of the owner's connections.
+	options() *Options
 }
 
 // backend is what the two I/O implementations provide.
 type backend interface {
 	// listen starts accepting on ep; it returns the bound endpoint and a
-	// function that stops accepting.
-	listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, func(), error)
+	// function that stops accepting and reports closing the socket.
+	listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, func() error, error)
 	// dial starts one connection attempt; failed is called if it fails
 	// before a session starts.
 	dial(ep Endpoint, o owner, hs time.Duration, failed func(error))
@@ -209,30 +274,46 @@ type Listener struct {
 	opts *Options
 	host Host
 	ep   Endpoint
-	stop func()
+	addr string // ep as events name it
+	stop func() error
 
 	mu     sync.Mutex
-	conns  map[conn]*ring.Pipe
+	conns  map[conn]*accepted
 	closed bool
+}
+
+// accepted is what a listener knows of one of its connections.
+type accepted struct {
+	pipe *ring.Pipe // nil until the handshake has succeeded
+	peer string
+	id   []byte // the peer's identity, for events
 }
 
 // Listen binds endpoint and accepts connections whose pipes attach to h.
 func (e *Engine) Listen(endpoint string, opts *Options, h Host) (*Listener, error) {
 	ep, err := ParseEndpoint(endpoint, true)
 	if err != nil {
+		opts.emit(Event{Kind: EventBindFailed, Endpoint: endpoint, Err: err})
 		return nil, err
 	}
-	l := &Listener{opts: opts, host: h, conns: map[conn]*ring.Pipe{}}
+	l := &Listener{opts: opts, host: h, conns: map[conn]*accepted{}}
+	// A connection accepted at once waits for Listening to be reported.
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	bound, stop, err := e.be.listen(ep, l, opts.HandshakeTimeout)
 	if err != nil {
+		opts.emit(Event{Kind: EventBindFailed, Endpoint: endpoint, Err: err})
 		return nil, fmt.Errorf("azmq: bind %s: %w", endpoint, err)
 	}
-	l.ep, l.stop = bound, stop
+	l.ep, l.stop, l.addr = bound, stop, bound.String()
+	opts.emit(Event{Kind: EventListening, Endpoint: l.addr})
 	return l, nil
 }
 
 // Addr returns the bound endpoint with its port resolved.
 func (l *Listener) Addr() string { return l.ep.String() }
+
+func (l *Listener) options() *Options { return l.opts }
 
 func (l *Listener) session(c conn, peer string, out, room ring.Waker) *Session {
 	l.mu.Lock()
@@ -240,11 +321,13 @@ func (l *Listener) session(c conn, peer string, out, room ring.Waker) *Session {
 	if l.closed {
 		return nil
 	}
-	l.conns[c] = nil
+	a := &accepted{peer: peer}
+	l.conns[c] = a
 	if l.opts.Counters != nil {
 		l.opts.Counters.Accepted.Add(1)
 	}
-	return NewSession(l.opts.NewMechanism(peer), l.opts.MaxMsgSize, func(md *crypto.Metadata, _ byte) (*ring.Pipe, error) {
+	l.opts.emit(Event{Kind: EventAccepted, Endpoint: l.addr, Peer: peer})
+	return l.opts.newSession(peer, func(md *crypto.Metadata, _ byte) (*ring.Pipe, error) {
 		p := newPipe(l.opts, peer, md)
 		p.SetKick(func() { c.shutdown(0, false) })
 		l.mu.Lock()
@@ -252,24 +335,30 @@ func (l *Listener) session(c conn, peer string, out, room ring.Waker) *Session {
 			l.mu.Unlock()
 			return nil, ErrClosed
 		}
-		l.conns[c] = p
+		a.pipe, a.id = p, l.opts.eventID(md.Identity)
 		l.mu.Unlock()
 		if err := l.host.Attach(p); err != nil {
 			l.mu.Lock()
-			l.conns[c] = nil
+			a.pipe = nil
 			l.mu.Unlock()
 			return nil, err
 		}
+		l.opts.emit(Event{Kind: EventHandshakeSucceeded, Endpoint: l.addr, Peer: peer, RoutingID: a.id})
 		return p, nil
 	}, out, room)
 }
 
 func (l *Listener) ended(c conn, err error) {
 	l.mu.Lock()
-	p := l.conns[c]
+	a := l.conns[c]
 	delete(l.conns, c)
 	l.mu.Unlock()
+	if a == nil {
+		return
+	}
+	p := a.pipe
 	l.opts.Counters.ended(p != nil, err)
+	l.opts.emitEnd(l.addr, a.peer, a.id, p != nil, err)
 	if p != nil {
 		p.SetGone()
 		l.host.Detach(p)
@@ -290,7 +379,11 @@ func (l *Listener) Close(linger time.Duration) {
 		conns = append(conns, c)
 	}
 	l.mu.Unlock()
-	l.stop()
+	if err := l.stop(); err != nil {
+		l.opts.emit(Event{Kind: EventCloseFailed, Endpoint: l.addr, Err: err})
+	} else {
+		l.opts.emit(Event{Kind: EventClosed, Endpoint: l.addr})
+	}
 	for _, c := range conns {
 		c.shutdown(linger, false)
 	}
@@ -310,18 +403,21 @@ func newPipe(o *Options, addr string, md *crypto.Metadata) *ring.Pipe {
 }
 
 // Dialer connects to one endpoint and reconnects after a failure or a lost
-// connection. Its pipe outlives connections.
+// connection. Its pipe outlives connections, unless Options.Immediate.
 type Dialer struct {
-	e    *Engine
-	opts *Options
-	host Host
-	ep   Endpoint
+	e        *Engine
+	opts     *Options
+	host     Host
+	ep       Endpoint
+	endpoint string // as given, for events
 
 	mu        sync.Mutex
 	pipe      *ring.Pipe
 	cur       conn
-	curReady  bool // cur finished its handshake
-	connected bool // some connection finished its handshake before
+	curReady  bool   // cur finished its handshake
+	curPeer   string // cur's remote address
+	curID     []byte // cur's peer identity, for events
+	connected bool   // some connection finished its handshake before
 	closed    bool
 	// lingering: closed with messages queued and no connection to send them;
 	// the dialer goes on connecting until a connection has flushed them or
@@ -331,6 +427,12 @@ type Dialer struct {
 	stopLinger func()
 	ivl        time.Duration
 	stopWait   func()
+	// up is closed once a connection has completed its handshake (upErr
+	// nil) or the dialer has given up for good (upErr says why).
+	up      chan struct{}
+	settled bool
+	upErr   error
+	lastErr error // the last attempt's failure, for Wait
 }
 
 // Dial starts connecting to endpoint in the background; pipes attach to h.
@@ -339,8 +441,9 @@ func (e *Engine) Dial(endpoint string, opts *Options, h Host) (*Dialer, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Dialer{e: e, opts: opts, host: h, ep: ep, ivl: opts.ReconnectIvl}
-	if opts.EagerPipe {
+	d := &Dialer{e: e, opts: opts, host: h, ep: ep, endpoint: endpoint, ivl: opts.ReconnectIvl,
+		up: make(chan struct{})}
+	if opts.EagerPipe && !opts.Immediate {
 		d.pipe = newPipe(opts, "", nil)
 		if err := h.Attach(d.pipe); err != nil {
 			return nil, err
@@ -350,22 +453,81 @@ func (e *Engine) Dial(endpoint string, opts *Options, h Host) (*Dialer, error) {
 	return d, nil
 }
 
+// Wait returns nil once a connection has completed its handshake, or the
+// error for which the dialer gave up (a protocol error, a ReconnectStop
+// condition, reconnection disabled, Close). If ctx ends first it returns
+// ctx's error joined with the last attempt's failure.
+func (d *Dialer) Wait(ctx context.Context) error {
+	select {
+	case <-d.up:
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return d.upErr
+	case <-ctx.Done():
+		d.mu.Lock()
+		last := d.lastErr
+		d.mu.Unlock()
+		if last != nil {
+			return fmt.Errorf("%w; last attempt: %w", ctx.Err(), last)
+		}
+		return ctx.Err()
+	}
+}
+
+// settleLocked ends Wait with err (nil: connected); the caller holds d.mu.
+func (d *Dialer) settleLocked(err error) {
+	if d.settled {
+		return
+	}
+	d.settled, d.upErr = true, err
+	close(d.up)
+}
+
+func (d *Dialer) options() *Options { return d.opts }
+
 func (d *Dialer) attempt() {
 	d.mu.Lock()
 	d.stopWait = nil
 	active := !d.closed || d.lingering
 	d.mu.Unlock()
 	if active {
-		d.e.be.dial(d.ep, d, d.opts.HandshakeTimeout, d.retry)
+		d.opts.emit(Event{Kind: EventConnectDelayed, Endpoint: d.endpoint})
+		d.e.be.dial(d.ep, d, d.opts.HandshakeTimeout, d.dialFailed)
 	}
+}
+
+// dialFailed is an attempt that failed before a connection existed.
+func (d *Dialer) dialFailed(err error) {
+	d.mu.Lock()
+	d.lastErr = err
+	if d.opts.ReconnectStop&ReconnectStopConnRefused != 0 && errors.Is(err, syscall.ECONNREFUSED) && !d.closed {
+		d.closed = true
+		d.settleLocked(err)
+		if d.lingering {
+			d.endLingerLocked()
+		}
+		d.mu.Unlock()
+		d.opts.emit(Event{Kind: EventClosed, Endpoint: d.endpoint, Err: err})
+		d.release()
+		return
+	}
+	d.mu.Unlock()
+	d.retry(err)
 }
 
 // retry schedules the next attempt after the reconnect interval plus a
 // random jitter below it, doubling the interval up to the maximum.
-func (d *Dialer) retry(error) {
+func (d *Dialer) retry(err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if (d.closed && !d.lingering) || d.opts.ReconnectIvl < 0 {
+	if d.closed && !d.lingering {
+		return
+	}
+	if d.opts.ReconnectIvl < 0 {
+		if err == nil {
+			err = errHandshakeClosed
+		}
+		d.settleLocked(err)
 		return
 	}
 	wait := d.ivl
@@ -378,6 +540,7 @@ func (d *Dialer) retry(error) {
 	if d.opts.Counters != nil {
 		d.opts.Counters.Reconnects.Add(1)
 	}
+	d.opts.emit(Event{Kind: EventConnectRetried, Endpoint: d.endpoint, Err: err, Interval: wait})
 	d.stopWait = d.e.be.after(wait, d.attempt)
 }
 
@@ -391,14 +554,16 @@ func (d *Dialer) session(c conn, peer string, out, room ring.Waker) *Session {
 		// Closed already: this connection only delivers what is queued.
 		c.shutdown(d.linger, true)
 	}
-	d.cur, d.curReady = c, false
+	d.cur, d.curReady, d.curPeer, d.curID = c, false, peer, nil
 	if d.opts.Counters != nil {
 		d.opts.Counters.Connected.Add(1)
 	}
-	return NewSession(d.opts.NewMechanism(peer), d.opts.MaxMsgSize, func(md *crypto.Metadata, _ byte) (*ring.Pipe, error) {
+	d.opts.emit(Event{Kind: EventConnected, Endpoint: d.endpoint, Peer: peer})
+	return d.opts.newSession(peer, func(md *crypto.Metadata, _ byte) (*ring.Pipe, error) {
+		id := d.opts.eventID(md.Identity)
 		d.mu.Lock()
 		d.ivl = d.opts.ReconnectIvl
-		d.curReady = true
+		d.curReady, d.curID = true, id
 		p := d.pipe
 		again := d.connected
 		d.connected = true
@@ -411,39 +576,63 @@ func (d *Dialer) session(c conn, peer string, out, room ring.Waker) *Session {
 			if again {
 				p.Hiccup() // a new peer knows nothing of what the last one was told
 			}
-			return p, nil
-		}
-		p = newPipe(d.opts, peer, md)
-		if err := d.host.Attach(p); err != nil {
-			return nil, err
+		} else {
+			p = newPipe(d.opts, peer, md)
+			if err := d.host.Attach(p); err != nil {
+				return nil, err
+			}
+			d.mu.Lock()
+			d.pipe = p
+			d.mu.Unlock()
 		}
 		d.mu.Lock()
-		d.pipe = p
+		d.settleLocked(nil) // after the pipe is complete: Wait's caller may look at it
 		d.mu.Unlock()
+		d.opts.emit(Event{Kind: EventHandshakeSucceeded, Endpoint: d.endpoint, Peer: peer, RoutingID: id})
 		return p, nil
 	}, out, room)
 }
 
-// ended reconnects unless the dialer is closed or the peer broke the
-// protocol: like libzmq, a connecting side that detects a protocol error
-// itself stops reconnecting to that endpoint (zmtp.md §15).
+// ended reconnects unless the dialer is closed, the peer broke the
+// protocol (like libzmq, a connecting side that detects a protocol error
+// itself stops reconnecting to that endpoint, zmtp.md §15), or a
+// ReconnectStop condition holds.
 func (d *Dialer) ended(c conn, err error) {
 	d.mu.Lock()
-	ready := d.curReady
+	ready, peer, id := d.curReady, d.curPeer, d.curID
 	if d.cur == c {
 		d.cur, d.curReady = nil, false
 	}
 	d.opts.Counters.ended(ready, err)
+	if !ready {
+		d.lastErr = err
+		if err == nil {
+			d.lastErr = errHandshakeClosed
+		}
+	}
 	fatal := errors.Is(err, ErrProtocol) || errors.Is(err, crypto.ErrSocketType) ||
 		errors.Is(err, crypto.ErrRefused) || errors.Is(err, crypto.ErrHandshake)
-	if fatal {
+	stop := fatal ||
+		(!ready && d.opts.ReconnectStop&ReconnectStopHandshakeFailed != 0) ||
+		(ready && d.opts.ReconnectStop&ReconnectStopAfterDisconnect != 0)
+	if stop {
 		d.closed = true
+		d.settleLocked(d.lastErr)
 	}
-	if d.lingering && (ready || fatal) {
+	var gone *ring.Pipe
+	if ready && d.opts.Immediate {
+		gone, d.pipe = d.pipe, nil // the next connection gets a fresh pipe
+	}
+	if d.lingering && (ready || stop) {
 		d.endLingerLocked()
 	}
 	closed, lingering := d.closed, d.lingering
 	d.mu.Unlock()
+	d.opts.emitEnd(d.endpoint, peer, id, ready, err)
+	if gone != nil {
+		gone.SetGone()
+		d.host.Detach(gone)
+	}
 	if closed && !lingering {
 		d.release()
 		return
@@ -510,6 +699,7 @@ func (d *Dialer) Close(linger time.Duration) {
 		return
 	}
 	d.closed = true
+	d.settleLocked(ErrClosed)
 	stop, c, p := d.stopWait, d.cur, d.pipe
 	queued := linger != 0 && p != nil && p.Out.Len() > 0
 	if queued && d.opts.ReconnectIvl >= 0 && (c == nil || !d.curReady) {

@@ -67,6 +67,7 @@ type Session struct {
 	held    bool // cur is complete but pipe.In was full
 
 	sendq sender
+	hb    heartbeat
 }
 
 // NewSession returns a session that speaks mech; ready is called when the
@@ -110,6 +111,7 @@ func (s *Session) ReadBuf() []byte {
 // frames. An error means the connection must be closed.
 func (s *Session) Advance(n int) error {
 	if s.big != nil {
+		s.hb.rx++ // part of a frame is proof of life too
 		s.bigN += n
 		if s.bigN < len(s.big.Bytes()) {
 			return nil
@@ -319,6 +321,7 @@ func (s *Session) onFrame(h frame.Header, body []byte) error {
 		}
 		return nil
 	}
+	s.hb.rx++
 	if !h.Command() {
 		return s.frameDone(h.Flags, ring.NewFrame(s.rbuf, body))
 	}
@@ -338,6 +341,7 @@ func (s *Session) handshakeDone() error {
 	s.phase = phaseTraffic
 	p.Out.SetWakers(s.outWaker, nil)
 	p.In.SetWakers(nil, s.roomWaker)
+	s.hb.tick = s.hb.ivl > 0
 	return nil
 }
 
@@ -346,11 +350,12 @@ func (s *Session) handshakeDone() error {
 func (s *Session) onCommand(cmd frame.Command) error {
 	switch cmd.Kind {
 	case frame.CmdPing:
-		_, ctx, err := frame.ParsePing(cmd.Data)
+		ttl, ctx, err := frame.ParsePing(cmd.Data)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrProtocol, err)
 		}
 		s.sendq.ctl = frame.AppendPong(s.sendq.ctl, ctx)
+		s.hb.peerPing(ttl)
 	case frame.CmdReady:
 		// NULL is one READY each way, then traffic (RFC 23 "null = ready
 		// *message"): a second one is a handshake violation, as the

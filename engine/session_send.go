@@ -77,6 +77,9 @@ func (q *sender) window() [][]byte {
 	return q.iov[q.head:min(len(q.iov), q.head+maxPieces)]
 }
 
+// Writing reports whether a batch returned by Output is not fully written.
+func (s *Session) Writing() bool { return s.sendq.head < len(s.sendq.iov) }
+
 // HasOutput reports whether bytes are waiting to be written without
 // building a batch: what the backend checks before it parks.
 func (s *Session) HasOutput() bool {

@@ -9,16 +9,15 @@ const MaxPingContext = 16
 //	ttl(2, BE, deciseconds) context(0..16)
 //
 // Data shorter than the TTL is ErrMalformed: libzmq 4.3.4 answers such a
-// PING with 16 stale bytes, so nobody sane sends it. A context above 16
-// bytes is ErrMalformed too (the RFC's limit).
+// PING with 16 stale bytes, so nobody sane sends it. A context above the
+// RFC's 16 bytes is cut to 16, as libzmq does, rather than refused: the
+// PONG echoes no more than that anyway.
 func ParsePing(data []byte) (ttl uint16, context []byte, err error) {
 	if len(data) < 2 {
 		return 0, nil, errPingShort
 	}
-	if len(data)-2 > MaxPingContext {
-		return 0, nil, errPingContext
-	}
-	return uint16(data[0])<<8 | uint16(data[1]), data[2:len(data):len(data)], nil
+	end := min(len(data), 2+MaxPingContext)
+	return uint16(data[0])<<8 | uint16(data[1]), data[2:end:end], nil
 }
 
 // AppendPing appends a whole PING command frame. A context longer than 16

@@ -49,7 +49,6 @@ var (
 	errErrorShort   = &wireError{ErrMalformed, "ERROR: missing reason length"}
 	errErrorReason  = &wireError{ErrMalformed, "ERROR: reason longer than the command"}
 	errPingShort    = &wireError{ErrMalformed, "PING: shorter than its 2-byte TTL"}
-	errPingContext  = &wireError{ErrMalformed, "PING: context longer than 16 bytes"}
 	errPropName     = &wireError{ErrMalformed, "metadata: zero-length property name"}
 	errPropShort    = &wireError{ErrMalformed, "metadata: truncated property"}
 	errPropValueLen = &wireError{ErrMalformed, "metadata: value length above 2^31-1"}

@@ -195,19 +195,23 @@ func FuzzParsePing(f *testing.F) {
 	f.Add(AppendPing(nil, 123, nil)[7:])
 	f.Add(AppendPing(nil, 0, []byte("ctx"))[7:])
 	f.Add(AppendPing(nil, 65535, fill(16))[7:])
+	f.Add(append([]byte{0, 9}, fill(40)...))
 	f.Add([]byte{0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ttl, ctx, err := ParsePing(data)
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) || len(data) >= 2 && len(data) <= 2+MaxPingContext {
+			if !errors.Is(err, ErrMalformed) || len(data) >= 2 {
 				t.Fatalf("error %v for %d bytes", err, len(data))
 			}
 			return
 		}
+		if len(ctx) > MaxPingContext || !bytes.Equal(ctx, data[2:2+len(ctx)]) {
+			t.Fatalf("context %x of %x", ctx, data)
+		}
 		wire := AppendPing(nil, ttl, ctx)
 		h, _ := ParseHeader(wire)
 		cmd, err := ParseCommand(wire[h.Len:])
-		if err != nil || cmd.Kind != CmdPing || !bytes.Equal(cmd.Data, data) {
+		if err != nil || cmd.Kind != CmdPing || !bytes.Equal(cmd.Data, data[:2+len(ctx)]) {
 			t.Fatalf("round trip %x -> %x, %v", data, cmd.Data, err)
 		}
 		pong := AppendPong(nil, ctx)
