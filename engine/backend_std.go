@@ -148,6 +148,9 @@ func (c *stdConn) read() {
 	c.nc.Close()
 	close(c.done)
 	c.mu.Lock()
+	if f := c.s.Failed(); f != nil {
+		err = f // the real cause, not how the socket ended after it
+	}
 	c.s.Close()
 	c.mu.Unlock()
 	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
@@ -208,7 +211,12 @@ func (c *stdConn) write() {
 		c.mu.Lock()
 		iov := c.s.Output()
 		ready, more := c.s.Ready(), c.s.HasOutput()
+		failed := c.s.Failed() != nil
 		c.mu.Unlock()
+		if iov == nil && failed {
+			c.nc.Close() // the ERROR owed to the peer is written
+			return
+		}
 		if iov == nil {
 			if closing == nil {
 				// Closing: done once the pipe is flushed, or at once when
