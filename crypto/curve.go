@@ -236,10 +236,11 @@ func (c *curve) onHello(dst, data []byte) ([]byte, error) {
 	if len(data) != helloData || data[0] != 1 || data[1] != 0 {
 		return dst, fmt.Errorf("%w: malformed CURVE HELLO (%d bytes)", ErrHandshake, len(data))
 	}
-	copy(c.peerT[:], data[80:112])
-	n := binary.BigEndian.Uint64(data[112:120])
+	// data offsets are body offsets minus the 6-byte name (§4.3)
+	copy(c.peerT[:], data[74:106])
+	n := binary.BigEndian.Uint64(data[106:114])
 	secret := [KeySize]byte(c.secret)
-	if _, ok := box.Open(nil, data[120:], shortNonce(nonceHello, n), &c.peerT, &secret); !ok {
+	if _, ok := box.Open(nil, data[114:], shortNonce(nonceHello, n), &c.peerT, &secret); !ok {
 		clear(secret[:])
 		return dst, errCrypto("HELLO signature")
 	}
