@@ -14,6 +14,7 @@ type Context struct {
 	eng     *engine.Engine
 	backend Backend
 	inproc  *inproc.Registry
+	zap     zapState // the ZAP handler: an Authenticator, else a socket at ZAPEndpoint
 
 	mu      sync.Mutex
 	sockets map[*Socket]struct{}

@@ -23,6 +23,7 @@ type options struct {
 	xpubManual       bool
 	xpubWelcome      []byte
 	invertMatching   bool
+	sec              securityOptions
 }
 
 // defaults are libzmq 4.3's (sockets.md §7).

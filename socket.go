@@ -44,6 +44,9 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	if len(o.routingID) > 255 {
 		return nil, fmt.Errorf("azmq: routing id of %d bytes, at most 255", len(o.routingID))
 	}
+	if o.sec.err != nil {
+		return nil, o.sec.err
+	}
 	s := &Socket{ctx: c, typ: t, opts: o,
 		listeners: map[string]*engine.Listener{}, dialers: map[string]*engine.Dialer{},
 		inBound: map[string]bool{}, inConn: map[string]bool{}}
@@ -65,7 +68,6 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		SendHWM: o.sendHWM, RecvHWM: o.recvHWM, Eager: t != Router}
 	cfg := crypto.Config{SocketType: t.String(), Identity: o.routingID}
 	s.eo = engine.Options{
-		NewMechanism:     func(string) crypto.Mechanism { return crypto.NewNull(cfg) },
 		SendHWM:          o.sendHWM,
 		RecvHWM:          o.recvHWM,
 		MaxMsgSize:       o.maxMsgSize,
@@ -76,6 +78,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		Counters:         &s.counters.conns,
 		Label:            fmt.Sprintf("%v#%d", t, socketSeq.Add(1)),
 	}
+	s.eo.NewMechanism = s.newMechanism(cfg)
 	if o.reconnectIvl == 0 {
 		s.eo.ReconnectIvl = -1 // libzmq: an interval of 0 means no reconnection
 	}
