@@ -190,6 +190,43 @@ func TestInteropSecurity(t *testing.T) {
 			mustConnect(t, cli, p.endpoint)
 			refusedEventually(t, cli)
 		}},
+		{"CURVE PUB-SUB both ways", func(t *testing.T, c *azmq.Context) {
+			// Subscriptions travel as sealed commands (inner flags 02).
+			pub := newSocket(t, c, azmq.Pub, azmq.WithCurveServer(k.ss))
+			sub := startPeerOpts(t, "SUB", "connect", bindLocal(t, pub), nil,
+				curveClientOpts(testServerPublic, testClientPublic, testClientSecret))
+			sub.subscribe([]byte("A"))
+			mustEqual(t, "published", publishUntilReceived(t, pub, sub, []byte("A-topic")), bs("A-topic"))
+			lpub := startPeerOpts(t, "PUB", "bind", "tcp://127.0.0.1:*", nil,
+				[]peerOpt{{"CURVE_SERVER", 1}, {"CURVE_SECRETKEY", testServerSecret}})
+			ours := newSocket(t, c, azmq.Sub, azmq.WithCurveClient(k.sp, k.cp, k.cs))
+			if err := ours.Subscribe([]byte("B")); err != nil {
+				t.Fatal(err)
+			}
+			mustConnect(t, ours, lpub.endpoint)
+			wantFrames(t, receiveWhilePublishing(t, ours, lpub, []byte("B-topic")), bs("B-topic"))
+		}},
+		{"CURVE heartbeats", func(t *testing.T, c *azmq.Context) {
+			// libzmq PINGs inside MESSAGE; a PONG we failed to seal would
+			// make it drop the connection at its heartbeat timeout.
+			p := startPeerOpts(t, "PAIR", "bind", "tcp://127.0.0.1:*", nil,
+				[]peerOpt{{"CURVE_SERVER", 1}, {"CURVE_SECRETKEY", testServerSecret},
+					{"HEARTBEAT_IVL", 100}, {"HEARTBEAT_TIMEOUT", 400}})
+			cli := newSocket(t, c, azmq.Pair, azmq.WithCurveClient(k.sp, k.cp, k.cs))
+			mustConnect(t, cli, p.endpoint)
+			done := p.echoAsync(1)
+			mustSend(t, cli, "before")
+			recvWant(t, cli, "before")
+			done()
+			p.do(map[string]any{"poll": 1500}) // libzmq heartbeats while inside a call
+			done = p.echoAsync(1)
+			mustSend(t, cli, "after")
+			recvWant(t, cli, "after")
+			done()
+			if st := cli.Stats(); st.Disconnects != 0 || st.Connected != 1 {
+				t.Fatalf("connection lost during heartbeats: %+v", st)
+			}
+		}},
 		{"CURVE azmq server connects to libzmq client", func(t *testing.T, c *azmq.Context) {
 			p := startPeerOpts(t, "PAIR", "bind", "tcp://127.0.0.1:*", nil,
 				curveClientOpts(testServerPublic, testClientPublic, testClientSecret))
