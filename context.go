@@ -16,6 +16,7 @@ type Context struct {
 	backend Backend
 	inproc  *inproc.Registry
 	log     *slog.Logger // nil: silent
+	zap     zapState     // the ZAP handler: an Authenticator, else a socket at ZAPEndpoint
 
 	mu      sync.Mutex
 	sockets map[*Socket]struct{}

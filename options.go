@@ -36,6 +36,7 @@ type options struct {
 	keepAlive        engine.KeepAlive
 	connectTimeout   time.Duration
 	reconnectStop    ReconnectStop
+	sec              securityOptions
 }
 
 // defaults are libzmq 4.3's (sockets.md §7).

@@ -47,6 +47,9 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	if len(o.routingID) > 255 {
 		return nil, fmt.Errorf("azmq: routing id of %d bytes, at most 255", len(o.routingID))
 	}
+	if o.sec.err != nil {
+		return nil, o.sec.err
+	}
 	s := &Socket{ctx: c, typ: t, opts: o,
 		listeners: map[string]*engine.Listener{}, dialers: map[string]*engine.Dialer{},
 		inBound: map[string]bool{}, inConn: map[string]bool{}, done: make(chan struct{})}
@@ -72,7 +75,6 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		SendHWM: o.sendHWM, RecvHWM: o.recvHWM, Eager: t != Router && !o.immediate, Conflate: conflates(t, o)}
 	cfg := crypto.Config{SocketType: t.String(), Identity: o.routingID}
 	s.eo = engine.Options{
-		NewMechanism:     func(string) crypto.Mechanism { return crypto.NewNull(cfg) },
 		SendHWM:          o.sendHWM,
 		RecvHWM:          o.recvHWM,
 		MaxMsgSize:       o.maxMsgSize,
@@ -92,6 +94,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		ReconnectStop:    o.reconnectStop,
 		Events:           s.mons.emit,
 	}
+	s.eo.NewMechanism = s.newMechanism(cfg)
 	if o.reconnectIvl == 0 {
 		s.eo.ReconnectIvl = -1 // libzmq: an interval of 0 means no reconnection
 	}

@@ -23,8 +23,8 @@ type Stats struct {
 	Reconnects  uint64 // reconnection attempts scheduled
 	Disconnects uint64 // connections lost after their handshake
 	// HandshakeFailures counts connections that ended before their handshake
-	// completed, by reason: "protocol", "socket-type", "refused", "timeout",
-	// "closed".
+	// completed, by reason: "protocol", "socket-type", "refused" (the peer
+	// sent ERROR), "auth" (we refused the peer), "timeout", "closed".
 	HandshakeFailures map[string]uint64
 
 	// MonitorDrops counts events that found a Monitor channel full.
@@ -48,6 +48,7 @@ var failureNames = [...]string{
 	engine.FailRefused:    "refused",
 	engine.FailTimeout:    "timeout",
 	engine.FailClosed:     "closed",
+	engine.FailAuth:       "auth",
 }
 
 // counters are what a socket counts itself, beside its pattern's and its

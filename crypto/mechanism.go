@@ -49,6 +49,17 @@ type Config struct {
 	SocketType string           // our type, "REQ", "DEALER", ...; sent as Socket-Type
 	Identity   []byte           // our routing id; sent only by REQ, DEALER and ROUTER (zmtp.md §6)
 	Props      []frame.Property // extra application metadata (X-... names), sent in order; may be nil
+
+	// ZAP answers the authentication requests of a security server; nil
+	// means no handler (zap.md §4 says what each mechanism does then).
+	// It is called synchronously from Start or Next: a slow handler stalls
+	// the goroutine that drives the connection.
+	ZAP ZAPFunc
+	// Domain is the ZAP domain (ZMQ_ZAP_DOMAIN). NULL consults ZAP only
+	// when it is set; PLAIN and CURVE servers send it in every request.
+	Domain string
+	// PeerAddress is the remote IP without port, the ZAP request's address.
+	PeerAddress string
 }
 
 // Mechanism is one side of a security handshake and the per-frame hook
@@ -79,6 +90,18 @@ type Mechanism interface {
 	// Decode turns one received traffic command (CURVE: MESSAGE) into the
 	// inner frame's flags and payload, decrypting in place where possible.
 	Decode(cmd frame.Command) (flags byte, payload []byte, err error)
+}
+
+// ParseHandshakeCommand decodes a command body received during a
+// handshake. Besides what frame.ParseCommand accepts it recognises the
+// ERROR that libzmq's PLAIN server sends without its name-length byte,
+// 5e 'RROR' reason-len reason (mechanisms.md §3.6), as an ERROR.
+func ParseHandshakeCommand(body []byte) (frame.Command, error) {
+	const quirk = "\x5eRROR"
+	if len(body) > len(quirk) && string(body[:len(quirk)]) == quirk {
+		return frame.Command{Kind: frame.CmdError, Name: []byte(frame.NameError), Data: body[len(quirk):]}, nil
+	}
+	return frame.ParseCommand(body)
 }
 
 // sendsIdentity reports whether libzmq would put Identity in this socket

@@ -21,6 +21,7 @@ type null struct {
 	started bool // our READY has been produced
 	ready   bool // the peer's READY has been accepted
 	peer    Metadata
+	zap     zapVerdict
 }
 
 // NewNull returns a NULL mechanism for a socket described by cfg. cfg's
@@ -41,6 +42,9 @@ func (n *null) Encrypted() bool { return false }
 // Start appends our READY:
 //
 //	READY  Socket-Type=<ours>  [Identity=<routing id>]  <cfg.Props...>
+//
+// With a ZAP domain set and a handler present it first asks ZAP, as libzmq
+// does; a refusal appends ERROR instead of READY (zap.md §5).
 func (n *null) Start(dst []byte) ([]byte, error) {
 	if n.started {
 		return dst, errors.New("crypto: NULL Start called twice")
@@ -49,6 +53,13 @@ func (n *null) Start(dst []byte) ([]byte, error) {
 		return dst, err
 	}
 	n.started = true
+	if n.cfg.Domain != "" && n.cfg.ZAP != nil {
+		v, refusal, err := askZAP(&n.cfg, &ZAPRequest{Mechanism: NameNull}, nil)
+		if err != nil {
+			return append(dst, refusal...), err
+		}
+		n.zap = v
+	}
 	dst = frame.AppendCommandHeader(dst, frame.NameReady, basicPropertiesLen(&n.cfg))
 	return appendBasicProperties(dst, &n.cfg), nil
 }
@@ -67,6 +78,7 @@ func (n *null) Next(dst []byte, cmd frame.Command) ([]byte, bool, error) {
 		if err != nil {
 			return dst, false, err
 		}
+		addZAPProperties(&md, n.zap)
 		n.peer = md
 		n.ready = true
 		return dst, true, nil

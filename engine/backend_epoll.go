@@ -642,6 +642,10 @@ func (c *epConn) service() {
 			return
 		}
 	}
+	if err := c.s.Failed(); err != nil && !c.s.HasOutput() {
+		c.end(err) // the ERROR owed to the peer is written
+		return
+	}
 	if c.closing && c.s.Ready() && c.canWrite && !c.s.HasOutput() {
 		c.end(nil)
 	}
@@ -719,6 +723,9 @@ func (c *epConn) end(err error) {
 	}
 	c.l.remove(c.fd)
 	unix.Close(c.fd)
+	if f := c.s.Failed(); f != nil {
+		err = f // the real cause, not how the socket ended after it
+	}
 	c.s.Close()
 	if errors.Is(err, errEOF) {
 		err = nil

@@ -174,6 +174,9 @@ func (c *stdConn) read() {
 	c.nc.Close()
 	close(c.done)
 	c.mu.Lock()
+	if f := c.s.Failed(); f != nil {
+		err = f // the real cause, not how the socket ended after it
+	}
 	c.s.Close()
 	c.ended = true
 	if c.hb != nil {
@@ -252,7 +255,12 @@ func (c *stdConn) write() {
 		}
 		iov := c.s.Output()
 		ready, more := c.s.Ready(), c.s.HasOutput()
+		failed := c.s.Failed() != nil
 		c.mu.Unlock()
+		if iov == nil && failed {
+			c.nc.Close() // the ERROR owed to the peer is written
+			return
+		}
 		if iov == nil {
 			c.wmu.Unlock()
 			if closing == nil {

@@ -153,6 +153,7 @@ const (
 	FailRefused           // the peer sent ERROR
 	FailTimeout           // not finished within the handshake timeout
 	FailClosed            // the peer closed, or an I/O error
+	FailAuth              // we refused the peer's credentials (ZAP, CURVE keys)
 	numFailures
 )
 
@@ -182,6 +183,8 @@ func (c *Counters) ended(ready bool, err error) {
 		reason = FailSocketType
 	case errors.Is(err, crypto.ErrRefused):
 		reason = FailRefused
+	case errors.Is(err, crypto.ErrAuth):
+		reason = FailAuth
 	case errors.Is(err, ErrHandshakeTimeout):
 		reason = FailTimeout
 	case errors.Is(err, ErrProtocol), errors.Is(err, crypto.ErrHandshake), errors.Is(err, ErrMsgSize):

@@ -52,6 +52,13 @@ type Session struct {
 	phase phase
 	pipe  *ring.Pipe
 	minor byte
+	// enc: traffic frames pass through the mechanism's Encode/Decode
+	// (CURVE); fixed when the handshake completes
+	enc bool
+	// fail is a handshake failure that left a last word for the peer (an
+	// ERROR): input is ignored, and the connection ends once the output is
+	// written
+	fail error
 
 	// input side, owned by whoever calls ReadBuf/Advance
 	rbuf    *ring.Buffer
@@ -86,6 +93,11 @@ func (s *Session) Pipe() *ring.Pipe { return s.pipe }
 // HasControl reports whether control bytes (greeting, handshake commands,
 // PONG) wait to be written: after Advance the backend wakes its writer if so.
 func (s *Session) HasControl() bool { return len(s.sendq.ctl) > 0 }
+
+// Failed returns the handshake failure that ends the connection once
+// HasOutput is false: the session still has to write the ERROR it owes the
+// peer. nil while no such failure happened.
+func (s *Session) Failed() error { return s.fail }
 
 // Ready reports whether the handshake has completed.
 func (s *Session) Ready() bool { return s.phase == phaseTraffic }
@@ -122,7 +134,13 @@ func (s *Session) Advance(n int) error {
 		}
 		b := s.big
 		s.big = nil
-		if err := s.frameDone(s.bigFlag, ring.OwnedFrame(b, b.Bytes())); err != nil {
+		var err error
+		if s.enc {
+			err = s.onSealed(b.Bytes(), b, true)
+		} else {
+			err = s.frameDone(s.bigFlag, ring.OwnedFrame(b, b.Bytes()))
+		}
+		if err != nil {
 			return err
 		}
 		return s.decode()
@@ -167,7 +185,13 @@ func (s *Session) Close() {
 }
 
 func (s *Session) decode() error {
-	for !s.held && s.rbuf != nil {
+	if s.fail != nil {
+		// Only the ERROR is left to write; what the peer sends is moot.
+		s.r = s.w
+		s.releaseIfEmpty()
+		return nil
+	}
+	for !s.held && s.rbuf != nil && s.fail == nil {
 		if s.phase == phaseGreeting {
 			done, err := s.decodeGreeting()
 			if err != nil || !done {
@@ -188,7 +212,10 @@ func (s *Session) decode() error {
 		}
 		total := uint64(h.Len) + h.Size
 		if uint64(len(buf)) < total {
-			if total > uint64(ring.ReadBufferSize) && !h.Command() {
+			// Only traffic gets a buffer of its own: a data frame, or any
+			// frame of an encrypted connection (a MESSAGE may carry the
+			// COMMAND bit, RFC 26).
+			if total > uint64(ring.ReadBufferSize) && s.phase == phaseTraffic && (!h.Command() || s.enc) {
 				s.startBig(h, buf)
 				continue
 			}
@@ -207,8 +234,8 @@ func (s *Session) decode() error {
 }
 
 // maxCommandSize bounds a command frame: commands are parsed from a read
-// buffer, never from a buffer of their own. CURVE MESSAGE frames carrying big
-// messages will be given the big-frame path when that mechanism lands.
+// buffer, never from a buffer of their own (CURVE MESSAGE frames, which
+// carry traffic, take the big-frame path instead).
 const maxCommandSize = ring.ReadBufferSize - 9
 
 // startBig moves the start of a frame larger than a read buffer into a buffer
@@ -295,7 +322,7 @@ func (s *Session) decodeGreeting() (bool, error) {
 	}
 	out, err := s.mech.Start(s.sendq.ctl)
 	if err != nil {
-		return false, err
+		return false, s.failWith(out, err)
 	}
 	s.sendq.ctl = out
 	s.phase = phaseHandshake
@@ -307,21 +334,24 @@ func (s *Session) onFrame(h frame.Header, body []byte) error {
 		if !h.Command() {
 			return fmt.Errorf("%w: message frame during the handshake", ErrProtocol)
 		}
-		cmd, err := frame.ParseCommand(body)
+		cmd, err := crypto.ParseHandshakeCommand(body)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrProtocol, err)
 		}
 		out, done, err := s.mech.Next(s.sendq.ctl, cmd)
-		s.sendq.ctl = out
 		if err != nil {
-			return err
+			return s.failWith(out, err)
 		}
+		s.sendq.ctl = out
 		if done {
 			return s.handshakeDone()
 		}
 		return nil
 	}
 	s.hb.rx++
+	if s.enc {
+		return s.onSealed(body, s.rbuf, false)
+	}
 	if !h.Command() {
 		return s.frameDone(h.Flags, ring.NewFrame(s.rbuf, body))
 	}
@@ -339,10 +369,55 @@ func (s *Session) handshakeDone() error {
 	}
 	s.pipe = p
 	s.phase = phaseTraffic
+	s.enc = s.mech.Encrypted()
+	s.sendq.clearCtl = len(s.sendq.ctl)
 	p.Out.SetWakers(s.outWaker, nil)
 	p.In.SetWakers(nil, s.roomWaker)
 	s.hb.tick = s.hb.ivl > 0
 	return nil
+}
+
+// failWith ends the handshake with err. If the mechanism left bytes for
+// the peer (out grew past what was queued: an ERROR) the session writes them
+// first and reports err through Failed; otherwise err ends it at once.
+func (s *Session) failWith(out []byte, err error) error {
+	if len(out) <= len(s.sendq.ctl) {
+		return err
+	}
+	s.sendq.ctl = out
+	s.fail = err
+	return nil
+}
+
+// onSealed decrypts one traffic frame of an encrypted connection in place
+// (body lies in buf; owned: the session holds a reference on buf for it)
+// and handles the frame inside: data for the pipe, or a command. Every
+// frame must be a MESSAGE, whatever its outer flags (mechanisms.md §4.7).
+func (s *Session) onSealed(body []byte, buf *ring.Buffer, owned bool) error {
+	cmd, err := frame.ParseCommand(body)
+	if err != nil {
+		err = fmt.Errorf("%w: %w", ErrProtocol, err)
+	} else {
+		var flags byte
+		var payload []byte
+		if flags, payload, err = s.mech.Decode(cmd); err == nil {
+			if flags&frame.FlagCommand == 0 {
+				if owned {
+					return s.frameDone(flags, ring.OwnedFrame(buf, payload))
+				}
+				return s.frameDone(flags, ring.NewFrame(buf, payload))
+			}
+			if cmd, err = frame.ParseCommand(payload); err == nil {
+				err = s.onCommand(cmd)
+			} else {
+				err = fmt.Errorf("%w: %w", ErrProtocol, err)
+			}
+		}
+	}
+	if owned {
+		buf.Unref()
+	}
+	return err
 }
 
 // onCommand handles a command in traffic. Unknown commands are ignored, as

@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"fmt"
+
+	"github.com/azmq/azmq/crypto"
 	"github.com/azmq/azmq/frame"
 	"github.com/azmq/azmq/ring"
 )
@@ -30,13 +33,18 @@ type piece struct {
 // their headers staged and their large payloads referenced, so many messages
 // leave in one writev.
 type sender struct {
-	ctl    []byte
-	stage  []byte
-	pieces []piece
-	iov    [][]byte
-	msgs   []ring.Msg
-	nmsgs  int
-	head   int // first unwritten iovec
+	ctl []byte
+	// clearCtl: on an encrypted connection, ctl's first clearCtl bytes are
+	// the handshake's last commands, sent as they are; every frame after
+	// them (PONG, PING, ...) is sealed by the mechanism on its way out
+	clearCtl int
+	scratch  []byte // a command body being sealed
+	stage    []byte
+	pieces   []piece
+	iov      [][]byte
+	msgs     []ring.Msg
+	nmsgs    int
+	head     int // first unwritten iovec
 }
 
 // Output returns the bytes to write next, building a batch when the last one
@@ -49,7 +57,11 @@ func (s *Session) Output() [][]byte {
 	}
 	q.reset()
 	if len(q.ctl) > 0 {
-		q.stage = append(q.stage, q.ctl...)
+		if s.enc {
+			s.sealControl()
+		} else {
+			q.stage = append(q.stage, q.ctl...)
+		}
 		q.ctl = q.ctl[:0]
 	}
 	if s.phase == phaseTraffic && s.pipe != nil {
@@ -114,6 +126,11 @@ func (s *Session) fillMessages() {
 			if m.Frame(0)[0] == 1 {
 				name = frame.NameSubscribe
 			}
+			if s.enc {
+				q.scratch = append(append(append(q.scratch[:0], byte(len(name))), name...), m.Frame(0)[1:]...)
+				s.seal(frame.FlagCommand, q.scratch)
+				continue
+			}
 			q.stage = frame.AppendCommand(q.stage, name, m.Frame(0)[1:])
 			continue
 		}
@@ -122,8 +139,42 @@ func (s *Session) fillMessages() {
 			if i < n-1 {
 				flags = frame.FlagMore
 			}
-			q.addFrame(flags, m.Frame(i))
+			if s.enc {
+				s.seal(flags, m.Frame(i))
+			} else {
+				q.addFrame(flags, m.Frame(i))
+			}
 		}
+	}
+}
+
+// seal stages one frame through the mechanism (CURVE: one MESSAGE). The
+// ciphertext is new bytes, so it is always staged, never referenced.
+func (s *Session) seal(flags byte, payload []byte) {
+	out, err := s.mech.Encode(s.sendq.stage, flags, payload)
+	if err != nil && s.fail == nil {
+		s.fail = err
+	}
+	s.sendq.stage = out
+}
+
+// sealControl stages ctl on an encrypted connection: the handshake's own
+// commands as they are, then every later command frame sealed.
+func (s *Session) sealControl() {
+	q := &s.sendq
+	q.stage = append(q.stage, q.ctl[:q.clearCtl]...)
+	rest := q.ctl[q.clearCtl:]
+	q.clearCtl = 0
+	for len(rest) > 0 {
+		h, err := frame.ParseHeader(rest)
+		if err != nil || uint64(len(rest)-h.Len) < h.Size {
+			// ctl is written by this package: a torn frame is a bug here.
+			s.fail = fmt.Errorf("%w: torn control frame", crypto.ErrHandshake)
+			return
+		}
+		end := h.Len + int(h.Size)
+		s.seal(h.Flags&(frame.FlagMore|frame.FlagCommand), rest[h.Len:end])
+		rest = rest[end:]
 	}
 }
 
