@@ -31,6 +31,7 @@ import (
 //	                     a frame declared 1 MiB, wait
 //	push ENDPOINT N SIZE azmq PUSH: send N messages (sequence, SIZE bytes),
 //	                     close with the default linger and exit
+//	dealers ENDPOINT N   N azmq DEALERs connected at once (soak_test.go)
 //
 // It prints "ready" once it has done its part, and waits to be killed.
 func TestFaultChild(t *testing.T) {
@@ -73,6 +74,9 @@ func TestFaultChild(t *testing.T) {
 		push.Close()
 		c.Close() // waits for the default linger: everything written
 		fmt.Println("done")
+	case "dealers":
+		n, _ := strconv.Atoi(args[2])
+		soakDealers(t, args[1], n)
 	default:
 		t.Fatalf("unknown child mode %q", spec)
 	}

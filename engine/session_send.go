@@ -86,10 +86,12 @@ func (s *Session) HasOutput() bool {
 
 func (s *Session) fillMessages() {
 	q := &s.sendq
-	if q.msgs == nil {
-		q.msgs = make([]ring.Msg, batchMsgs)
-	}
 	for q.nmsgs < batchMsgs && len(q.pieces) < maxPieces-2*16 && len(q.stage) < stageLimit {
+		if q.nmsgs == len(q.msgs) {
+			// Grown with the traffic: a full batch up front cost every
+			// connection that ever sent 43 KiB.
+			q.msgs = append(q.msgs, make([]ring.Msg, max(len(q.msgs), 8))...)
+		}
 		if !s.pipe.Out.Pop(&q.msgs[q.nmsgs]) {
 			break
 		}

@@ -39,14 +39,13 @@ func NewQueue(hwm int) *Queue {
 	return q
 }
 
-// Init prepares a zero Queue for use with the given high-water mark.
+// Init prepares a zero Queue for use with the given high-water mark. The
+// ring starts small and doubles as messages queue up: sized for the
+// high-water mark up front, every connection cost 172 KiB a queue (10 000
+// peers: 3.4 GiB of heap) whether or not it ever queued anything.
 func (q *Queue) Init(hwm int) {
 	q.hwm = hwm
-	size := 16
-	for hwm > 0 && size < hwm && size < 1024 {
-		size <<= 1
-	}
-	q.items = make([]Msg, size)
+	q.items = make([]Msg, 16)
 }
 
 // SetHWM changes the high-water mark; a producer blocked on the old one is
