@@ -71,7 +71,8 @@ type Session struct {
 	bigFlag byte
 	cur     ring.Msg // frames of the message being assembled
 	curSize int64
-	held    bool // cur is complete but pipe.In was full
+	sub     ring.Msg // a received SUBSCRIBE/CANCEL waiting for room in pipe.In
+	held    bool     // cur (or sub, if not empty) is complete but pipe.In was full
 
 	sendq sender
 	hb    heartbeat
@@ -164,8 +165,13 @@ func (s *Session) Resume() error {
 	if !s.held {
 		return nil
 	}
-	if err := s.deliver(); err != nil || s.held {
+	if s.sub.Len() > 0 {
+		s.push(&s.sub)
+	} else if err := s.deliver(); err != nil {
 		return err
+	}
+	if s.held {
+		return nil
 	}
 	return s.decode()
 }
@@ -173,6 +179,7 @@ func (s *Session) Resume() error {
 // Close releases every buffer and message the session holds.
 func (s *Session) Close() {
 	s.cur.Release()
+	s.sub.Release()
 	if s.rbuf != nil {
 		s.rbuf.Unref()
 		s.rbuf = nil
@@ -450,17 +457,16 @@ func (s *Session) onCommand(cmd frame.Command) error {
 // subscription hands a SUBSCRIBE (op 1) or CANCEL (op 0) command to the
 // socket in the form of the 3.0 message, 0x01/0x00 + prefix, marked as a
 // subscription, so that PUB and XPUB see one form whatever the peer speaks.
-// It goes past the high-water mark: a lost subscription is never repaired.
+// It waits for room like a message, so none is lost: pushed past the
+// high-water mark, a flood of them at a PUB that does not send (PUB takes
+// subscriptions in when it sends) would grow the queue without bound.
 func (s *Session) subscription(op byte, prefix []byte) {
 	b := ring.NewBuffer(1 + len(prefix))
 	b.Bytes()[0] = op
 	copy(b.Bytes()[1:], prefix)
-	var m ring.Msg
-	m.AppendFrame(ring.OwnedFrame(b, b.Bytes()))
-	m.SetFlags(ring.Subscription)
-	if s.pipe.In.PushForce(&m) != nil {
-		m.Release()
-	}
+	s.sub.AppendFrame(ring.OwnedFrame(b, b.Bytes()))
+	s.sub.SetFlags(ring.Subscription)
+	s.push(&s.sub)
 }
 
 // frameDone appends one received data frame (its reference handed over) to
@@ -475,17 +481,20 @@ func (s *Session) frameDone(flags byte, f ring.Frame) error {
 }
 
 func (s *Session) deliver() error {
-	err := s.pipe.In.Push(&s.cur)
-	switch {
-	case err == nil:
-		s.held = false
-		s.curSize = 0
-	case errors.Is(err, ring.ErrFull):
-		s.held = true
-	default:
-		s.held = false
-		s.cur.Release()
+	if s.push(&s.cur) {
 		s.curSize = 0
 	}
 	return nil
+}
+
+// push moves m onto the inbound queue, or holds it while the queue is full;
+// it reports whether m is done with (delivered, or dropped because the
+// socket has gone).
+func (s *Session) push(m *ring.Msg) bool {
+	err := s.pipe.In.Push(m)
+	s.held = errors.Is(err, ring.ErrFull)
+	if err != nil && !s.held {
+		m.Release()
+	}
+	return !s.held
 }
