@@ -114,7 +114,7 @@ func (s *Socket) Stats() Stats {
 	s.host.mu.Lock()
 	for p := range s.host.pipes {
 		st.Pipes = append(st.Pipes, PipeStats{
-			PeerType:  p.PeerType,
+			PeerType:  p.PeerType(),
 			RoutingID: append([]byte(nil), p.RoutingID...),
 			QueuedIn:  p.In.Len(),
 			QueuedOut: p.Out.Len(),

@@ -254,8 +254,8 @@ func TestBackendExchange(t *testing.T) {
 		}
 		dp := dh.waitAttach(t, time.Second) // EagerPipe: at once
 		lp := lh.waitAttach(t, 5*time.Second)
-		if lp.PeerType != "PUSH" {
-			t.Fatalf("listener's pipe says the peer is %q", lp.PeerType)
+		if lp.PeerType() != "PUSH" {
+			t.Fatalf("listener's pipe says the peer is %q", lp.PeerType())
 		}
 		const n = 10000
 		errc := make(chan error, 1)
@@ -266,8 +266,8 @@ func TestBackendExchange(t *testing.T) {
 		if err := <-errc; err != nil {
 			t.Fatal(err)
 		}
-		if dp.PeerType != "PULL" {
-			t.Fatalf("dialer's pipe says the peer is %q", dp.PeerType)
+		if dp.PeerType() != "PULL" {
+			t.Fatalf("dialer's pipe says the peer is %q", dp.PeerType())
 		}
 		d.Close(0)
 		l.Close(0)

@@ -213,8 +213,8 @@ func TestBackendImmediate(t *testing.T) {
 			}
 			defer d.Close(0)
 			dp := dh.waitAttach(t, 5*time.Second)
-			if immediate && dp.PeerType != "PULL" {
-				t.Fatalf("immediate: pipe attached before the handshake (peer type %q)", dp.PeerType)
+			if immediate && dp.PeerType() != "PULL" {
+				t.Fatalf("immediate: pipe attached before the handshake (peer type %q)", dp.PeerType())
 			}
 			lh.waitAttach(t, 5*time.Second)
 			l.Close(0) // drops the connection; the dialer retries in vain

@@ -399,7 +399,7 @@ func newPipe(o *Options, addr string, md *crypto.Metadata) *ring.Pipe {
 	p.SetConflate(o.Conflate)
 	if md != nil {
 		p.RoutingID = append([]byte(nil), md.Identity...)
-		p.PeerType = md.SocketType
+		p.SetPeerType(md.SocketType)
 		p.SetMeta(ring.NewMeta(addr, md.Props))
 	}
 	return p
@@ -572,8 +572,8 @@ func (d *Dialer) session(c conn, peer string, out, room ring.Waker) *Session {
 		d.connected = true
 		d.mu.Unlock()
 		if p != nil {
-			if p.PeerType == "" {
-				p.PeerType = md.SocketType
+			if p.PeerType() == "" {
+				p.SetPeerType(md.SocketType)
 			}
 			p.SetMeta(ring.NewMeta(peer, md.Props))
 			if again {

@@ -365,7 +365,7 @@ func runSocketSession(t *testing.T, ours sock.Type, hwm1 bool, stream, chunks []
 		}
 		p := ring.NewPipe(hwm, hwm)
 		p.RoutingID = append([]byte(nil), peer.Identity...)
-		p.PeerType = peer.SocketType
+		p.SetPeerType(peer.SocketType)
 		if err := pat.Attach(p); err != nil {
 			return nil, err
 		}

@@ -113,7 +113,7 @@ func (r *Registry) Connect(name string, s *Side) error {
 		// allows; complete adds the binder's share.
 		l.cpipe, l.bpipe = ring.NewPipePair(s.SendHWM, s.RecvHWM)
 		l.bpipe.RoutingID = s.RoutingID
-		l.bpipe.PeerType = s.SocketType
+		l.bpipe.SetPeerType(s.SocketType)
 		l.bpipe.SetMeta(s.meta())
 		l.cpipe.SetConflate(s.Conflate)
 	}
@@ -148,7 +148,8 @@ func (r *Registry) complete(name string, l *link) error {
 	r.mu.Lock()
 	if l.cpipe == nil {
 		l.cpipe, l.bpipe = ring.NewPipePair(sumHWM(c.SendHWM, b.RecvHWM), sumHWM(b.SendHWM, c.RecvHWM))
-		l.bpipe.RoutingID, l.bpipe.PeerType = c.RoutingID, c.SocketType
+		l.bpipe.RoutingID = c.RoutingID
+		l.bpipe.SetPeerType(c.SocketType)
 		l.bpipe.SetMeta(c.meta())
 	} else {
 		l.cpipe.Out.SetHWM(sumHWM(c.SendHWM, b.RecvHWM))
@@ -157,7 +158,7 @@ func (r *Registry) complete(name string, l *link) error {
 	if !l.attachedC {
 		l.cpipe.RoutingID = b.RoutingID
 	}
-	l.cpipe.PeerType = b.SocketType
+	l.cpipe.SetPeerType(b.SocketType)
 	l.cpipe.SetMeta(b.meta())
 	// Both queues of the pair are shared, so one SetConflate covers both.
 	l.cpipe.SetConflate(c.Conflate || b.Conflate)

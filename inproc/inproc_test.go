@@ -61,8 +61,8 @@ func TestConnectThenBind(t *testing.T) {
 	bp, cp := bh.attached[0], ch.attached[0]
 	// The DEALER's pipe was attached before the bind, so it keeps no routing
 	// id (a DEALER never routes by one); a ROUTER waits for the bind instead.
-	if string(bp.RoutingID) != "d" || bp.PeerType != "DEALER" || cp.PeerType != "ROUTER" {
-		t.Fatalf("ids/types: bind sees %q %s, conn sees %s", bp.RoutingID, bp.PeerType, cp.PeerType)
+	if string(bp.RoutingID) != "d" || bp.PeerType() != "DEALER" || cp.PeerType() != "ROUTER" {
+		t.Fatalf("ids/types: bind sees %q %s, conn sees %s", bp.RoutingID, bp.PeerType(), cp.PeerType())
 	}
 	if !bp.In.Pop(&m) || string(m.Frame(0)) != "early" {
 		t.Fatal("message queued before the bind was lost")

@@ -26,12 +26,23 @@ type Pipe struct {
 	// set by the transport before the pipe is attached, or, when it announced
 	// none, one the ROUTER generates while attaching it. Fixed from then on.
 	RoutingID []byte
-	// PeerType is the Socket-Type the peer announced, "" if it said none.
-	PeerType string
+	peerType  atomic.Pointer[string]
+	gone      atomic.Bool
+	hiccup    atomic.Pointer[func()]
+	kick      atomic.Pointer[func()]
+}
 
-	gone   atomic.Bool
-	hiccup atomic.Pointer[func()]
-	kick   atomic.Pointer[func()]
+// SetPeerType records the Socket-Type the peer announced. A dialer's pipe
+// learns it at the first handshake while the socket may be reading it.
+func (p *Pipe) SetPeerType(t string) { p.peerType.Store(&t) }
+
+// PeerType returns the Socket-Type the peer announced, "" if it said none
+// or the pipe's first handshake is still to come.
+func (p *Pipe) PeerType() string {
+	if t := p.peerType.Load(); t != nil {
+		return *t
+	}
+	return ""
 }
 
 // SetMeta makes the messages the peer sends from now on carry md (see
