@@ -138,3 +138,97 @@ func benchPushPull(b *testing.B, backend azmq.Backend, tr string, size int) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msg/s")
 }
+
+// BenchmarkPubSubFanout measures one PUB publishing to ten SUBs over tcp
+// loopback: an op is one message published and delivered to all ten. The
+// message is shared by reference among the ten pipes; each connection
+// encodes its own frame headers. Queues are unbounded so that nothing is
+// dropped and every subscriber counts every message.
+func BenchmarkPubSubFanout(b *testing.B) {
+	const subscribers = 10
+	for _, backend := range backends {
+		for _, size := range []int{16, 1024} {
+			b.Run(fmt.Sprintf("backend=%s/size=%d", backend, size), func(b *testing.B) {
+				benchFanout(b, backend, subscribers, size)
+			})
+		}
+	}
+}
+
+func benchFanout(b *testing.B, backend azmq.Backend, subscribers, size int) {
+	c := azmq.NewContext(azmq.WithBackend(backend))
+	b.Cleanup(func() { c.Close() })
+	pub, err := c.NewSocket(azmq.Pub, azmq.WithLinger(0), azmq.WithSendHWM(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pub.Bind("tcp://127.0.0.1:*"); err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	subs := make([]*azmq.Socket, subscribers)
+	for i := range subs {
+		s, err := c.NewSocket(azmq.Sub, azmq.WithRecvHWM(0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Subscribe(nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Connect(pub.Addr()); err != nil {
+			b.Fatal(err)
+		}
+		subs[i] = s
+	}
+	// Publish probes until every subscriber has one: then every
+	// subscription has reached the PUB.
+	for _, s := range subs {
+		for {
+			if err := pub.Send(ctx, []byte("p")); err != nil {
+				b.Fatal(err)
+			}
+			probe, stop := context.WithTimeout(ctx, 10*time.Millisecond)
+			_, err := s.Recv(probe)
+			stop()
+			if err == nil {
+				break
+			}
+		}
+	}
+	n := b.N
+	done := make(chan error, subscribers)
+	for _, s := range subs {
+		go func() {
+			var m azmq.Msg
+			defer m.Release()
+			for got := 0; got < n; {
+				if err := s.RecvMsg(ctx, &m); err != nil {
+					done <- err
+					return
+				}
+				if m.Size() == size { // not a leftover probe
+					got++
+				}
+			}
+			done <- nil
+		}()
+	}
+	payload := make([]byte, size)
+	var m azmq.Msg
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < n; i++ {
+		m.Append(payload)
+		if err := pub.SendMsg(ctx, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range subs {
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*subscribers)/b.Elapsed().Seconds(), "deliveries/s")
+}
