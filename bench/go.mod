@@ -9,9 +9,10 @@ require (
 
 require (
 	github.com/go-zeromq/goczmq/v4 v4.2.2 // indirect
-	golang.org/x/sync v0.7.0 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/text v0.15.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 )
 
 replace github.com/azmq/azmq => ../

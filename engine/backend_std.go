@@ -123,6 +123,7 @@ type stdConn struct {
 	linger  time.Duration
 	awaitHS bool        // set before closing is closed
 	wv      vecWriter   // used by the writer goroutine only
+	rd      rawReader   // used by the reader goroutine only
 	hb      *time.Timer // the session's next heartbeat deadline; under mu
 	dead    error       // the heartbeat's verdict; under mu
 	ended   bool        // the session is closed; under mu
@@ -193,9 +194,9 @@ func (c *stdConn) read() {
 }
 
 func (c *stdConn) readLoop() error {
-	ready := false
+	ready, cleared := false, false
 	for {
-		n, err := c.nc.Read(c.s.ReadBuf())
+		n, err := c.readSome()
 		if n > 0 {
 			c.mu.Lock()
 			aerr := c.s.Advance(n)
@@ -210,8 +211,11 @@ func (c *stdConn) readLoop() error {
 			}
 			c.mu.Unlock()
 			if ready && !held {
-				c.nc.SetReadDeadline(time.Time{})
 				c.replied.Store(true)
+			}
+			if ready && !cleared {
+				c.nc.SetReadDeadline(time.Time{}) // the handshake's
+				cleared = true
 			}
 			if ctl {
 				c.wake.Wake()
