@@ -73,7 +73,14 @@ func (h peerHex) MarshalJSON() ([]byte, error) {
 // startPeerOpts starts a libzmq peer whose socket has opts set first.
 func startPeerOpts(t *testing.T, typ, how, endpoint string, routingID []byte, opts []peerOpt) *pyPeer {
 	t.Helper()
-	cmd := exec.Command(python, "testdata/zmqpeer.py", typ, how, endpoint, hex.EncodeToString(routingID))
+	return startScript(t, "testdata/zmqpeer.py", []string{typ, how, endpoint, hex.EncodeToString(routingID)}, opts)
+}
+
+// startScript runs a peer script that speaks zmqpeer.py's line protocol,
+// with opts in ZMQPEER_OPTS, and waits for its "ready" line.
+func startScript(t *testing.T, script string, args []string, opts []peerOpt) *pyPeer {
+	t.Helper()
+	cmd := exec.Command(python, append([]string{script}, args...)...)
 	if len(opts) > 0 {
 		list := make([][2]any, len(opts))
 		for i, o := range opts {

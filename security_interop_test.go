@@ -7,12 +7,8 @@ package azmq_test
 // handler thread.
 
 import (
-	"bufio"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -23,46 +19,7 @@ import (
 // answers ZAP by policy ("accept", "deny" or "allow:HEX").
 func startZAPPeer(t *testing.T, typ, how, endpoint, policy string, opts []peerOpt) *pyPeer {
 	t.Helper()
-	cmd := exec.Command(python, "testdata/zapserver.py", typ, how, endpoint, policy)
-	list := make([][2]any, len(opts))
-	for i, o := range opts {
-		list[i] = [2]any{o.Name, o.Value}
-	}
-	b, err := json.Marshal(list)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Env = append(os.Environ(), "ZMQPEER_OPTS="+string(b))
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &pyPeer{t: t, cmd: cmd, in: in, out: bufio.NewScanner(stdout)}
-	p.out.Buffer(make([]byte, 1<<20), 16<<20)
-	t.Cleanup(func() {
-		fmt.Fprintln(p.in, `{"quit": true}`)
-		p.in.Close()
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	var ready struct{ Ready string }
-	p.line(&ready)
-	p.endpoint = ready.Ready
-	return p
+	return startScript(t, "testdata/zapserver.py", []string{typ, how, endpoint, policy}, opts)
 }
 
 // zapLog returns the ZAP requests the peer's handler saw, REP-stripped.
