@@ -20,9 +20,11 @@ var ErrClosed = errors.New("azmq: closed")
 type Backend int
 
 const (
-	// BackendDefault is the best backend for the OS (see BENCHMARKS.md).
+	// BackendDefault is the best backend for the OS (see BENCHMARKS.md):
+	// the loop on Linux, the portable one elsewhere.
 	BackendDefault Backend = iota
-	// BackendEpoll drives non-blocking fds from loop goroutines through epoll.
+	// BackendEpoll drives non-blocking fds from loop goroutines through the
+	// OS's poller: epoll on Linux, kqueue on macOS and the BSDs.
 	BackendEpoll
 	// BackendStd uses the Go runtime poller per connection (net.Conn).
 	BackendStd
@@ -32,7 +34,7 @@ const (
 func (b Backend) String() string {
 	switch b {
 	case BackendEpoll:
-		return "epoll"
+		return pollerName
 	case BackendStd:
 		return "std"
 	}
@@ -176,15 +178,18 @@ func New(b Backend) (*Engine, error) {
 	switch b {
 	case BackendStd:
 		e.be = newStdBackend(&e.wg)
-	case BackendEpoll, BackendDefault:
+	case BackendEpoll:
 		be, err := newEpollBackend(&e.wg)
 		if err != nil {
-			if b == BackendEpoll {
-				return nil, err
-			}
+			return nil, err
+		}
+		e.be = be
+	case BackendDefault:
+		if loopIsDefault {
+			e.be, _ = newEpollBackend(&e.wg) // nil on failure: the portable one then
+		}
+		if e.be == nil {
 			e.be = newStdBackend(&e.wg)
-		} else {
-			e.be = be
 		}
 	default:
 		return nil, fmt.Errorf("azmq: unknown backend %d", b)

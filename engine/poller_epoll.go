@@ -8,7 +8,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func newLoop() (*loop, error) {
+// pollerName names the loop backend's poller on this OS.
+const pollerName = "epoll"
+
+// loopIsDefault: on Linux the loop backend is the default (BENCHMARKS.md).
+const loopIsDefault = true
+
+// epollPoller is an edge-triggered epoll set with an eventfd in it for
+// wake-ups; the epoll fd is itself pollable, which is what the loop parks on.
+type epollPoller struct {
+	epfd int
+	evfd int
+	f    *os.File
+	raw  []unix.EpollEvent
+}
+
+func newPoller() (poller, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
@@ -23,56 +38,70 @@ func newLoop() (*loop, error) {
 		unix.Close(evfd)
 		return nil, os.NewSyscallError("fcntl", err)
 	}
-	l := &loop{epfd: epfd, evfd: evfd, events: make([]unix.EpollEvent, 128),
-		fds: map[int32]handler{}, done: make(chan struct{})}
-	if err := l.add(evfd, unix.EPOLLIN|unix.EPOLLET, nil); err != nil {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(evfd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
 		unix.Close(epfd)
 		unix.Close(evfd)
-		return nil, err
+		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
-	l.pollFn = l.poll // one closure for the loop's life, not one per turn
-	l.file = os.NewFile(uintptr(epfd), "epoll")
-	l.raw, err = l.file.SyscallConn()
-	if err != nil {
-		l.file.Close()
-		unix.Close(evfd)
-		return nil, err
-	}
-	return l, nil
+	return &epollPoller{epfd: epfd, evfd: evfd, f: os.NewFile(uintptr(epfd), "epoll")}, nil
 }
 
-func (l *loop) add(fd int, events uint32, h handler) error {
-	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		return os.NewSyscallError("epoll_ctl", err)
+func (p *epollPoller) add(fd int, interest uint32) error {
+	ev := unix.EpollEvent{Events: unix.EPOLLET, Fd: int32(fd)}
+	if interest&evRead != 0 {
+		ev.Events |= unix.EPOLLIN | unix.EPOLLRDHUP
 	}
-	if h != nil {
-		l.fds[int32(fd)] = h
+	if interest&evWrite != 0 {
+		ev.Events |= unix.EPOLLOUT
+	}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
 	}
 	return nil
 }
 
-func (l *loop) remove(fd int) {
-	unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, fd, nil)
-	delete(l.fds, int32(fd))
+func (p *epollPoller) remove(fd int) { unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil) }
+
+// wake writes the eventfd; the loop's atomic flag keeps it to one write per
+// batch of posts.
+func (p *epollPoller) wake() {
+	var one = [8]byte{1}
+	unix.Write(p.evfd, one[:])
 }
 
-// wake makes the loop run its lists; one eventfd write per batch of posts.
-func (l *loop) wake() {
-	if l.woken.CompareAndSwap(false, true) {
-		var one = [8]byte{1}
-		unix.Write(l.evfd, one[:])
+func (p *epollPoller) wait(evs []pollEvent) (int, error) {
+	if len(p.raw) < len(evs) {
+		p.raw = make([]unix.EpollEvent, len(evs))
 	}
+	n, err := unix.EpollWait(p.epfd, p.raw[:len(evs)], 0)
+	if err != nil {
+		return 0, err
+	}
+	k := 0
+	for i := range n {
+		e := &p.raw[i]
+		if e.Fd == int32(p.evfd) {
+			var buf [8]byte
+			unix.Read(p.evfd, buf[:])
+			continue
+		}
+		var ev uint32
+		if e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			ev |= evRead
+		}
+		if e.Events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			ev |= evWrite
+		}
+		evs[k] = pollEvent{fd: e.Fd, ev: ev}
+		k++
+	}
+	return k, nil
 }
 
-// poll collects ready events without blocking; returning false parks the
-// loop in the runtime poller until the epoll fd is readable.
-func (l *loop) poll(uintptr) bool {
-	n, err := unix.EpollWait(l.epfd, l.events, 0)
-	if err != nil && err != unix.EINTR {
-		l.nready = 0
-		return true
-	}
-	l.nready = max(n, 0)
-	return n > 0 || l.woken.Load() || l.halt.Load()
+func (p *epollPoller) file() *os.File { return p.f }
+
+func (p *epollPoller) close() {
+	p.f.Close() // and with it the epoll fd
+	unix.Close(p.evfd)
 }
