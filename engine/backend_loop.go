@@ -45,6 +45,16 @@ func newEpollBackend(wg *sync.WaitGroup) (backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	b, err := newLoopBackend(wg, p)
+	if err != nil {
+		return nil, err // not b: a nil *epollBackend is no nil backend
+	}
+	return b, nil
+}
+
+// newLoopBackend starts a loop on p, which it owns from then on; tests
+// pass fake pollers.
+func newLoopBackend(wg *sync.WaitGroup, p poller) (*epollBackend, error) {
 	l, err := newLoop(p)
 	if err != nil {
 		return nil, err
