@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"errors"
+	"math"
 	"slices"
 	"testing"
 
@@ -154,6 +155,9 @@ func referenceTraffic(data []byte, max int64) (msgs [][][]byte, pongs []byte, fa
 			return msgs, pongs, true
 		}
 		if max > 0 && (h.Size > uint64(max) || curSize+h.Size > uint64(max)) {
+			return msgs, pongs, true
+		}
+		if h.Size > math.MaxInt-curSize {
 			return msgs, pongs, true
 		}
 		total := uint64(h.Len) + h.Size

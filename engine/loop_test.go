@@ -405,7 +405,7 @@ func TestLoopConnFollowsEdges(t *testing.T) {
 		}
 	}
 	time.Sleep(300 * time.Millisecond) // let the writes fill the socket buffers before the peer reads
-	want := n * (9 + size) // long frame header + body
+	want := n * (9 + size)             // long frame header + body
 	got, stalls := 0, 0
 	buf := make([]byte, 1<<20)
 	for deadline := time.Now().Add(30 * time.Second); got < want; {
