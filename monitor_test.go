@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -197,10 +196,7 @@ func TestHeartbeatInterop(t *testing.T) {
 		default:
 		}
 
-		if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.cmd.Process.Signal(syscall.SIGCONT) })
+		pause(t, p.cmd.Process)
 		stopped := time.Now()
 		ev := nextEvent(t, mon, azmq.EventDisconnected)
 		if !errors.Is(ev.Err, azmq.ErrHeartbeatTimeout) {

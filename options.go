@@ -133,9 +133,11 @@ type Backend = engine.Backend
 
 // Backends for WithBackend.
 const (
-	// BackendDefault is the fastest backend on this OS.
+	// BackendDefault is the loop on Linux and the portable backend
+	// elsewhere (README, Platforms).
 	BackendDefault = engine.BackendDefault
-	// BackendEpoll runs connections on epoll loops (Linux).
+	// BackendEpoll runs connections on loops over the OS's poller: epoll
+	// on Linux, kqueue on macOS and the BSDs.
 	BackendEpoll = engine.BackendEpoll
 	// BackendStd runs each connection on the Go runtime poller (every OS).
 	BackendStd = engine.BackendStd

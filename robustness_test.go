@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -75,31 +74,6 @@ func rawHandshake(t testing.TB, addr, socketType string) net.Conn {
 	}
 	raw.SetWriteDeadline(time.Time{})
 	return raw
-}
-
-// raiseFDLimit makes sure the process may open n files, raising the soft
-// limit up to the hard one; it skips the test if that is not enough.
-func raiseFDLimit(t testing.TB, n uint64) {
-	t.Helper()
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("getrlimit: %v", err)
-	}
-	if lim.Cur >= n {
-		return
-	}
-	if lim.Max < n {
-		t.Skipf("needs %d open files, hard limit %d", n, lim.Max)
-	}
-	old := lim.Cur
-	lim.Cur = n
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("setrlimit: %v", err)
-	}
-	t.Cleanup(func() {
-		lim.Cur = old
-		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
-	})
 }
 
 // TestDeclaredSizeNotAllocated: a frame header declaring 1 GiB is answered

@@ -23,10 +23,6 @@ type Endpoint struct {
 	Path      string // ipc: a file path, "@name" in Linux's abstract namespace, "*" for a fresh one (bind only)
 }
 
-// maxIPCPath is sun_path's 108 bytes less the terminating NUL: libzmq
-// refuses longer paths with ENAMETOOLONG (sockets.md §10.2).
-const maxIPCPath = 107
-
 // Network returns the name net.Dial and net.Listen know the transport by.
 func (e Endpoint) Network() string {
 	if e.Transport == "ipc" {
@@ -134,6 +130,11 @@ func parseIPC(s, path string, bind bool) (Endpoint, error) {
 		return Endpoint{}, fmt.Errorf("%w %q: ipc path of %d bytes, at most %d fit in sun_path", ErrEndpoint, s, len(path), maxIPCPath)
 	case strings.IndexByte(path, 0) >= 0:
 		return Endpoint{}, fmt.Errorf("%w %q: NUL in ipc path", ErrEndpoint, s)
+	case path[0] == '@' && !abstractIPC:
+		return Endpoint{}, fmt.Errorf("%w %q: the abstract namespace is Linux's alone", ErrEndpoint, s)
+	}
+	if err := ipcSupport(); err != nil {
+		return Endpoint{}, fmt.Errorf("%w: %q: %w", ErrTransport, s, err)
 	}
 	return Endpoint{Transport: "ipc", Path: path}, nil
 }

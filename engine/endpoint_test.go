@@ -146,12 +146,12 @@ func TestParseIPCEndpoint(t *testing.T) {
 	}{
 		{"ipc:///tmp/x.sock", true, true, "/tmp/x.sock"},
 		{"ipc://relative/s", true, true, "relative/s"},
-		{"ipc://@abstract", true, true, "@abstract"},
+		{"ipc://@abstract", abstractIPC, abstractIPC, "@abstract"},
 		{"ipc://*", true, false, "*"},
 		{"ipc://", false, false, ""},
 		{"ipc://@", false, false, ""},
-		{"ipc:///" + strings.Repeat("p", 106), true, true, "/" + strings.Repeat("p", 106)},
-		{"ipc:///" + strings.Repeat("p", 107), false, false, ""},
+		{"ipc:///" + strings.Repeat("p", maxIPCPath-1), true, true, "/" + strings.Repeat("p", maxIPCPath-1)},
+		{"ipc:///" + strings.Repeat("p", maxIPCPath), false, false, ""},
 		{"ipc://a\x00b", false, false, ""},
 	} {
 		for _, bind := range []bool{true, false} {

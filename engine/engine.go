@@ -8,7 +8,6 @@ import (
 	rtpprof "runtime/pprof"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/azmq/azmq/crypto"
@@ -30,9 +29,11 @@ var (
 type Backend int
 
 const (
-	// BackendDefault is the best backend for the OS (see BENCHMARKS.md).
+	// BackendDefault is the best backend for the OS (see BENCHMARKS.md):
+	// the loop on Linux, the portable one elsewhere.
 	BackendDefault Backend = iota
-	// BackendEpoll drives non-blocking fds from loop goroutines through epoll.
+	// BackendEpoll drives non-blocking fds from loop goroutines through the
+	// OS's poller: epoll on Linux, kqueue on macOS and the BSDs.
 	BackendEpoll
 	// BackendStd uses the Go runtime poller per connection (net.Conn).
 	BackendStd
@@ -42,7 +43,7 @@ const (
 func (b Backend) String() string {
 	switch b {
 	case BackendEpoll:
-		return "epoll"
+		return pollerName
 	case BackendStd:
 		return "std"
 	}
@@ -247,15 +248,18 @@ func New(b Backend) (*Engine, error) {
 	switch b {
 	case BackendStd:
 		e.be = newStdBackend(&e.wg)
-	case BackendEpoll, BackendDefault:
+	case BackendEpoll:
 		be, err := newEpollBackend(&e.wg)
 		if err != nil {
-			if b == BackendEpoll {
-				return nil, err
-			}
+			return nil, err
+		}
+		e.be = be
+	case BackendDefault:
+		if loopIsDefault {
+			e.be, _ = newEpollBackend(&e.wg) // nil on failure: the portable one then
+		}
+		if e.be == nil {
 			e.be = newStdBackend(&e.wg)
-		} else {
-			e.be = be
 		}
 	default:
 		return nil, fmt.Errorf("azmq: unknown backend %d", b)
@@ -503,7 +507,7 @@ func (d *Dialer) attempt() {
 func (d *Dialer) dialFailed(err error) {
 	d.mu.Lock()
 	d.lastErr = err
-	if d.opts.ReconnectStop&ReconnectStopConnRefused != 0 && errors.Is(err, syscall.ECONNREFUSED) && !d.closed {
+	if d.opts.ReconnectStop&ReconnectStopConnRefused != 0 && isConnRefused(err) && !d.closed {
 		d.closed = true
 		d.settleLocked(err)
 		if d.lingering {

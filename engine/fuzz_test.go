@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"testing"
 
@@ -156,6 +157,9 @@ func referenceTraffic(data []byte, max int64) (msgs [][][]byte, pongs []byte, fa
 			return msgs, pongs, true
 		}
 		if max > 0 && (h.Size > uint64(max) || curSize+h.Size > uint64(max)) {
+			return msgs, pongs, true
+		}
+		if h.Size > math.MaxInt-curSize {
 			return msgs, pongs, true
 		}
 		total := uint64(h.Len) + h.Size

@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/azmq/azmq/ring"
@@ -43,7 +42,7 @@ func claimIPC(ep Endpoint) (Endpoint, func(), error) {
 			c.Close()
 			return ep, nil, fmt.Errorf("%w: a live listener holds %s", ring.ErrAddrInUse, ep.Path)
 		}
-		if !errors.Is(err, syscall.ECONNREFUSED) {
+		if !isConnRefused(err) {
 			return ep, nil, fmt.Errorf("probing %s: %w", ep.Path, err)
 		}
 		if err := os.Remove(ep.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -56,7 +55,7 @@ func claimIPC(ep Endpoint) (Endpoint, func(), error) {
 
 // bindError gives a taken tcp port the same sentinel as a taken ipc path.
 func bindError(err error) error {
-	if errors.Is(err, syscall.EADDRINUSE) {
+	if isAddrInUse(err) {
 		return fmt.Errorf("%w: %w", ring.ErrAddrInUse, err)
 	}
 	return err

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/azmq/azmq/crypto"
 	"github.com/azmq/azmq/frame"
@@ -216,6 +217,10 @@ func (s *Session) decode() error {
 		}
 		if s.maxMsgSize > 0 && (h.Size > uint64(s.maxMsgSize) || uint64(s.curSize)+h.Size > uint64(s.maxMsgSize)) {
 			return fmt.Errorf("%w: frame of %d bytes, limit %d", ErrMsgSize, h.Size, s.maxMsgSize)
+		}
+		if h.Size > math.MaxInt-uint64(s.curSize) {
+			// Only on 32-bit platforms: no int holds it (libzmq: EMSGSIZE).
+			return fmt.Errorf("%w: frame of %d bytes is more than this platform can hold", ErrMsgSize, h.Size)
 		}
 		total := uint64(h.Len) + h.Size
 		if uint64(len(buf)) < total {

@@ -109,8 +109,7 @@ func start(argv []string) (*proc, error) {
 	p := &proc{cmd: exec.Command(argv[0], argv[1:]...), done: make(chan struct{})}
 	p.cmd.Stdout = &p.out
 	p.cmd.Stderr = &p.err
-	// A group of its own, so that a kill reaches whatever the tool started.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownGroup(p.cmd)
 	live.Lock()
 	defer live.Unlock()
 	if live.stopping {
@@ -148,7 +147,7 @@ func stopOnSignal(cleanup func()) {
 		live.Lock()
 		live.stopping = true
 		for p := range live.procs {
-			syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			killGroup(p.cmd.Process)
 		}
 		live.Unlock()
 		cleanup()
@@ -169,7 +168,7 @@ func (p *proc) exited() bool {
 // kill ends the tool's process group and waits for it.
 func (p *proc) kill() {
 	if !p.exited() {
-		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		killGroup(p.cmd.Process)
 	}
 	<-p.done
 }

@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package engine
 
@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The epoll backend's part of heartbeats, connect timeouts and keep-alives,
+// The loop backend's part of heartbeats, connect timeouts and keep-alives,
 // kept apart from the loop so that the loop's file stays about polling.
 
 // heartbeat runs the session's heartbeat clock and keeps one loop timer on
@@ -50,33 +50,6 @@ func (d *epDial) timedOut() {
 	d.b.l.remove(d.fd)
 	unix.Close(d.fd)
 	d.failed(ErrConnectTimeout)
-}
-
-// setKeepAlive applies ka to a connected fd, as libzmq's
-// tune_tcp_keepalives: the tunables only when keep-alives are turned on.
-// Errors are ignored, as libzmq ignores them: on a unix socket these
-// options mean nothing.
-func setKeepAlive(fd int, ka KeepAlive) {
-	if !ka.Set {
-		return
-	}
-	on := 0
-	if ka.On {
-		on = 1
-	}
-	unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, on)
-	if !ka.On {
-		return
-	}
-	if ka.Idle > 0 {
-		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, keepAliveSecs(ka.Idle))
-	}
-	if ka.Interval > 0 {
-		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, keepAliveSecs(ka.Interval))
-	}
-	if ka.Count > 0 {
-		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, ka.Count)
-	}
 }
 
 // endFlushing ends a connection after a best-effort write of what its

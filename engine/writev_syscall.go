@@ -1,4 +1,4 @@
-//go:build linux && !azmq_safe
+//go:build (linux || freebsd || netbsd || dragonfly) && !azmq_safe
 
 package engine
 

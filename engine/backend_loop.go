@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
 
 package engine
 
@@ -19,12 +19,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The epoll backend: one loop goroutine owns an edge-triggered epoll set of
-// non-blocking fds. The loop parks by waiting for the epoll fd through the Go
-// runtime poller (the epoll fd is itself pollable), never in a blocking
-// epoll_wait the scheduler cannot see: DESIGN.md measured the OS-thread wake
-// that costs at ~25 µs a hop. Sockets hand it work through a mutex-guarded
-// list and one eventfd write per batch, guarded by an atomic flag.
+// The loop backend (named epoll for its first poller): one loop goroutine
+// owns an edge-triggered set of non-blocking fds in the OS's poller (epoll on
+// Linux, kqueue on the BSDs and macOS; poller_*.go). The loop parks by
+// waiting for the poller's own fd through the Go runtime poller, never in a
+// blocking epoll_wait or kevent the scheduler cannot see: DESIGN.md measured
+// the OS-thread wake that costs at ~25 µs a hop. Sockets hand it work through
+// a mutex-guarded list and one poller wake per batch, guarded by an atomic
+// flag. Everything here is OS-neutral; the few calls that differ between
+// systems are in socket_*.go and accept_*.go.
 
 // readBudget bounds the reads one connection gets per loop turn, so a busy
 // peer cannot starve the others.
@@ -38,7 +41,21 @@ type epollBackend struct {
 }
 
 func newEpollBackend(wg *sync.WaitGroup) (backend, error) {
-	l, err := newLoop()
+	p, err := newPoller()
+	if err != nil {
+		return nil, err
+	}
+	b, err := newLoopBackend(wg, p)
+	if err != nil {
+		return nil, err // not b: a nil *epollBackend is no nil backend
+	}
+	return b, nil
+}
+
+// newLoopBackend starts a loop on p, which it owns from then on; tests
+// pass fake pollers.
+func newLoopBackend(wg *sync.WaitGroup, p poller) (*epollBackend, error) {
+	l, err := newLoop(p)
 	if err != nil {
 		return nil, err
 	}
@@ -48,19 +65,18 @@ func newEpollBackend(wg *sync.WaitGroup) (backend, error) {
 	return b, nil
 }
 
-// handler is anything with an fd in the loop's epoll set.
+// handler is anything with an fd in the loop's poller.
 type handler interface {
-	event(ev uint32)
+	event(ev uint32) // evRead, evWrite or both
 }
 
 // loop fields are owned by the loop goroutine, except those under mu and the
 // atomics, which other goroutines use to hand it work.
 type loop struct {
-	epfd   int
-	file   *os.File // epfd as a pollable file, so the loop parks in the runtime poller
+	p      poller
+	file   *os.File // the poller's fd, pollable, so the loop parks in the runtime poller
 	raw    syscall.RawConn
-	evfd   int
-	events []unix.EpollEvent
+	events []pollEvent
 	nready int
 	fds    map[int32]handler
 	timers timerHeap
@@ -81,61 +97,54 @@ type loop struct {
 	connsB []*epConn
 }
 
-func newLoop() (*loop, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		return nil, os.NewSyscallError("epoll_create1", err)
-	}
-	evfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		unix.Close(epfd)
-		return nil, os.NewSyscallError("eventfd", err)
-	}
-	if err := unix.SetNonblock(epfd, true); err != nil {
-		unix.Close(epfd)
-		unix.Close(evfd)
-		return nil, os.NewSyscallError("fcntl", err)
-	}
-	l := &loop{epfd: epfd, evfd: evfd, events: make([]unix.EpollEvent, 128),
+// newLoop returns a loop on p, which it owns from then on.
+func newLoop(p poller) (*loop, error) {
+	l := &loop{p: p, file: p.file(), events: make([]pollEvent, 128),
 		fds: map[int32]handler{}, done: make(chan struct{})}
-	if err := l.add(evfd, unix.EPOLLIN|unix.EPOLLET, nil); err != nil {
-		unix.Close(epfd)
-		unix.Close(evfd)
-		return nil, err
-	}
 	l.pollFn = l.poll // one closure for the loop's life, not one per turn
-	l.file = os.NewFile(uintptr(epfd), "epoll")
-	l.raw, err = l.file.SyscallConn()
+	var err error
+	if l.raw, err = l.file.SyscallConn(); err == nil {
+		// A file the runtime poller refused takes no deadline: the loop
+		// could neither park on it nor wake for its timers.
+		err = l.file.SetReadDeadline(time.Time{})
+	}
 	if err != nil {
-		l.file.Close()
-		unix.Close(evfd)
-		return nil, err
+		p.close()
+		return nil, fmt.Errorf("azmq: the loop cannot park on its poller: %w", err)
 	}
 	return l, nil
 }
 
-func (l *loop) add(fd int, events uint32, h handler) error {
-	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-		return os.NewSyscallError("epoll_ctl", err)
+func (l *loop) add(fd int, ev uint32, h handler) error {
+	if err := l.p.add(fd, ev); err != nil {
+		return err
 	}
-	if h != nil {
-		l.fds[int32(fd)] = h
-	}
+	l.fds[int32(fd)] = h
 	return nil
 }
 
 func (l *loop) remove(fd int) {
-	unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+	l.p.remove(fd)
 	delete(l.fds, int32(fd))
 }
 
-// wake makes the loop run its lists; one eventfd write per batch of posts.
+// wake makes the loop run its lists; one poller wake per batch of posts.
 func (l *loop) wake() {
 	if l.woken.CompareAndSwap(false, true) {
-		var one = [8]byte{1}
-		unix.Write(l.evfd, one[:])
+		l.p.wake()
 	}
+}
+
+// poll collects ready events without blocking; returning false parks the
+// loop in the runtime poller until the poller's fd is readable.
+func (l *loop) poll(uintptr) bool {
+	n, err := l.p.wait(l.events)
+	if err != nil && err != unix.EINTR {
+		l.nready = 0
+		return true
+	}
+	l.nready = max(n, 0)
+	return n > 0 || l.woken.Load() || l.halt.Load()
 }
 
 // post runs f on the loop goroutine. For control work only: it allocates.
@@ -161,21 +170,8 @@ func (l *loop) schedule(c *epConn) {
 	l.wake()
 }
 
-// poll collects ready events without blocking; returning false parks the
-// loop in the runtime poller until the epoll fd is readable.
-func (l *loop) poll(uintptr) bool {
-	n, err := unix.EpollWait(l.epfd, l.events, 0)
-	if err != nil && err != unix.EINTR {
-		l.nready = 0
-		return true
-	}
-	l.nready = max(n, 0)
-	return n > 0 || l.woken.Load() || l.halt.Load()
-}
-
 func (l *loop) run() {
 	defer close(l.done)
-	var buf [8]byte
 	for {
 		err := l.raw.Read(l.pollFn)
 		if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -183,12 +179,8 @@ func (l *loop) run() {
 		}
 		for i := 0; i < l.nready; i++ {
 			ev := &l.events[i]
-			if ev.Fd == int32(l.evfd) {
-				unix.Read(l.evfd, buf[:])
-				continue
-			}
-			if h := l.fds[ev.Fd]; h != nil {
-				h.event(ev.Events)
+			if h := l.fds[ev.fd]; h != nil {
+				h.event(ev.ev)
 			}
 		}
 		l.nready = 0
@@ -294,8 +286,7 @@ func (l *loop) stop() {
 	l.halt.Store(true)
 	l.wake()
 	<-l.done
-	l.file.Close()
-	unix.Close(l.evfd)
+	l.p.close()
 }
 
 func (b *epollBackend) after(d time.Duration, f func()) func() {
@@ -366,7 +357,7 @@ func (b *epollBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint,
 	}
 	ln := &epListener{b: b, fd: fd, o: o, hs: hs, addr: bound.String()}
 	errc := make(chan error, 1)
-	b.l.post(func() { errc <- b.l.add(fd, unix.EPOLLIN|unix.EPOLLET, ln) })
+	b.l.post(func() { errc <- b.l.add(fd, evRead, ln) })
 	if err := <-errc; err != nil {
 		unix.Close(fd)
 		cleanup()
@@ -398,9 +389,9 @@ func listenFD(ep Endpoint) (int, error) {
 		}
 		sa, family = sockaddr(ip, ep.Port)
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := socketFD(family)
 	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
+		return -1, err
 	}
 	if family != unix.AF_UNIX {
 		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
@@ -418,7 +409,7 @@ func listenFD(ep Endpoint) (int, error) {
 
 func (ln *epListener) event(uint32) {
 	for {
-		nfd, _, err := unix.Accept4(ln.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, err := acceptFD(ln.fd)
 		if err != nil {
 			// EAGAIN: drained. Anything else (EMFILE, ECONNABORTED): this
 			// accept is lost, the listener goes on.
@@ -479,9 +470,9 @@ func (b *epollBackend) connect(sa unix.Sockaddr, family int, o owner, hs time.Du
 	if b.ctx.Err() != nil {
 		return
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := socketFD(family)
 	if err != nil {
-		failed(os.NewSyscallError("socket", err))
+		failed(err)
 		return
 	}
 	err = unix.Connect(fd, sa)
@@ -495,7 +486,7 @@ func (b *epollBackend) connect(sa unix.Sockaddr, family int, o owner, hs time.Du
 		return
 	}
 	d := &epDial{b: b, fd: fd, o: o, hs: hs, failed: failed}
-	if err := b.l.add(fd, unix.EPOLLOUT|unix.EPOLLET, d); err != nil {
+	if err := b.l.add(fd, evWrite, d); err != nil {
 		unix.Close(fd)
 		failed(err)
 		return
@@ -579,7 +570,7 @@ func (b *epollBackend) start(fd int, o owner, hs time.Duration) {
 		return
 	}
 	b.wg.Add(1)
-	if err := b.l.add(fd, unix.EPOLLIN|unix.EPOLLOUT|unix.EPOLLRDHUP|unix.EPOLLET, c); err != nil {
+	if err := b.l.add(fd, evRead|evWrite, c); err != nil {
 		c.end(err)
 		return
 	}
@@ -595,10 +586,10 @@ func (b *epollBackend) start(fd int, o owner, hs time.Duration) {
 }
 
 func (c *epConn) event(ev uint32) {
-	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+	if ev&evRead != 0 {
 		c.canRead = true
 	}
-	if ev&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+	if ev&evWrite != 0 {
 		c.canWrite = true
 	}
 	c.service()

@@ -1,0 +1,18 @@
+//go:build linux || freebsd || netbsd || dragonfly
+
+package engine
+
+import "golang.org/x/sys/unix"
+
+// keepAliveTimes applies ka's idle time, probe interval and probe count.
+func keepAliveTimes(fd int, ka KeepAlive) {
+	if ka.Idle > 0 {
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, keepAliveSecs(ka.Idle))
+	}
+	if ka.Interval > 0 {
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, keepAliveSecs(ka.Interval))
+	}
+	if ka.Count > 0 {
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, ka.Count)
+	}
+}
