@@ -173,7 +173,7 @@ func buildAll(impls map[string]*impl, benchDir, build, python string, log func(s
 	if len(azmqs) > 0 {
 		log("building azmq tools")
 		pkgs := []string{"build", "-o", goBin + "/"}
-		for _, t := range toolNames {
+		for _, t := range append(toolNames, "idle") {
 			pkgs = append(pkgs, "./cmd/"+t)
 		}
 		if err := run(benchDir, "go", pkgs...); err != nil {
@@ -190,8 +190,11 @@ func buildAll(impls map[string]*impl, benchDir, build, python string, log func(s
 	}
 	if im := impls["libzmq"]; im != nil {
 		log("building libzmq tools")
-		for _, t := range append(toolNames, "version") {
+		for _, t := range append(toolNames, "version", "idle") {
 			src := filepath.Join(benchDir, "libzmq", t+".c")
+			if t == "idle" {
+				src = filepath.Join(benchDir, "libzmq", "idle_router.c")
+			}
 			if err := run(benchDir, "cc", "-O2", "-o", filepath.Join(cBin, t), src, "-lzmq"); err != nil {
 				im.unavailable = "build failed: " + err.Error()
 				break

@@ -91,6 +91,7 @@ func main() {
 	target := flag.Duration("target", 0, "aimed duration of one run (default 1s; -quick: 250ms)")
 	timeout := flag.Duration("timeout", 0, "a run still going after this is killed and counted as failed (default 4s + 10 × target)")
 	python := flag.String("python", "/usr/bin/python3", "the Python that has pyzmq")
+	idleN := flag.Int("idle", -1, "idle connections each server holds for the memory table (default 10000; -quick: 1000; 0 skips)")
 	flag.Parse()
 	if *reps < 1 {
 		fatal(errors.New("-reps must be at least 1"))
@@ -223,6 +224,15 @@ func main() {
 					trimFloat(s.value), unit(r.metric))
 			}
 		}
+	}
+	if *idleN < 0 {
+		*idleN = 10000
+		if *quick {
+			*idleN = 1000
+		}
+	}
+	if *idleN > 0 {
+		rp.idle = measureIdle(impls, eps, *idleN, *timeout+time.Minute)
 	}
 	tailDrop := false
 	for _, r := range rp.results {

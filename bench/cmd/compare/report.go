@@ -97,6 +97,7 @@ type report struct {
 	reps       int
 	header     []string // "key: value" lines describing the run
 	notes      []string
+	idle       []idleResult
 }
 
 // find returns the result of a cell, or nil.
@@ -219,6 +220,7 @@ func (rp *report) writeMarkdown(w io.Writer) error {
 			b.WriteString("\n")
 		}
 	}
+	writeIdle(&b, rp.idle)
 	if len(rp.notes) > 0 {
 		b.WriteString("\n## Notes\n\n")
 		for _, n := range rp.notes {

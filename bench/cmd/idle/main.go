@@ -6,6 +6,8 @@
 //	idle [-backend default|epoll|std] serve <bind-to> <connections>
 //	idle clients <connect-to> <connections>
 //
+// clients holds its connections until it is interrupted or terminated.
+//
 // serve prints "ready <endpoint>" once bound, then, after every client has
 // said hello, "connections: N", "rss per connection: X [B]" and "heap per
 // connection: X [B]". The libzmq counterpart is bench/libzmq/idle_router.c,
@@ -18,11 +20,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
-	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/azmq/azmq"
@@ -81,11 +84,6 @@ func serve(c *azmq.Context, endpoint string, n int) error {
 	m.Release()
 	settle()
 	rss1, heap1 := rss(), heapInUse()
-	if p := os.Getenv("IDLE_HEAPPROFILE"); p != "" {
-		f, _ := os.Create(p)
-		pprof.Lookup("heap").WriteTo(f, 0)
-		f.Close()
-	}
 	fmt.Printf("connections: %d\n", n)
 	fmt.Printf("rss per connection: %d [B]\n", (rss1-rss0)/int64(n))
 	fmt.Printf("heap per connection: %d [B]\n", (heap1-heap0)/int64(n))
@@ -93,7 +91,7 @@ func serve(c *azmq.Context, endpoint string, n int) error {
 }
 
 // clients connects n DEALERs, each saying hello once, and holds them until
-// standard input closes.
+// the process is interrupted or terminated.
 func clients(c *azmq.Context, endpoint string, n int) error {
 	ctx := context.Background()
 	socks := make([]*azmq.Socket, 0, n)
@@ -110,7 +108,9 @@ func clients(c *azmq.Context, endpoint string, n int) error {
 			return err
 		}
 	}
-	bufio.NewReader(os.Stdin).ReadString('\n')
+	stop, cancel := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	<-stop.Done()
 	for _, s := range socks {
 		s.Close()
 	}
