@@ -564,6 +564,7 @@ func ExampleSocket_Monitor() {
 
 	server, _ := c.NewSocket(azmq.Router, azmq.WithLinger(0))
 	monCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	events := server.Monitor(monCtx) // before Bind, to see Listening
 	if err := server.Bind("tcp://127.0.0.1:*"); err != nil {
 		log.Fatal(err)
