@@ -158,11 +158,6 @@ func TestMonitor(t *testing.T) {
 	if code := mon.wait(); code != 0 {
 		t.Fatalf("monitor: exit %d: %s", code, mon.stderr.String())
 	}
-
-	code, _, stderr := runCLI(t, "", "monitor", "--type", "dealer", "--reconnect", "tcp://127.0.0.1:1")
-	if code != exitUsage {
-		t.Fatalf("unknown flag: exit %d: %s", code, stderr)
-	}
 }
 
 func TestMonitorTimeout(t *testing.T) {
