@@ -38,9 +38,18 @@
 //
 // # Security
 //
-// Connections use the NULL mechanism, libzmq's default: no authentication
-// and no encryption, for trusted networks and inproc. PLAIN and CURVE with
-// ZAP authentication are the next step (see README).
+// Connections use the NULL mechanism unless a socket option picks another,
+// as in libzmq: no authentication and no encryption, for trusted networks.
+// WithPlainServer and WithPlainClient exchange a username and password in
+// clear text; WithCurveServer and WithCurveClient (CurveZMQ, keys from
+// NewCurveKeypair or ParsePublicKey/ParseSecretKey in Z85) encrypt every
+// frame and authenticate the server to its clients. A server asks a ZAP
+// handler about each client: a Go Authenticator given to
+// Context.SetAuthenticator, or libzmq's REP socket at ZAPEndpoint. The
+// User-Id it assigns, and any metadata, come with the client's messages
+// (Msg.Property). A refused peer loses only its connection, which both
+// sides' monitors report as EventHandshakeFailedAuth. Mechanisms run on tcp
+// and ipc; inproc connections never use one.
 //
 // # Sending and receiving, and who owns a message
 //
@@ -89,9 +98,16 @@
 //
 // Socket.Stats reports always-on counters: messages and bytes each way,
 // drops at the high-water mark and to unknown peers, connections and
-// handshake failures, and the queues to each peer. WithLogger gives a
-// Context a log/slog logger for socket lifecycle events (silent by
-// default, never called per message). The pprof subpackage writes profiles,
-// and azmq's goroutines carry pprof labels naming their socket. The azmq
-// command (cmd/azmq) speaks to any ZeroMQ peer from a shell.
+// handshake failures, and the queues to each peer. Socket.Monitor delivers
+// libzmq's monitor events on a channel: a peer accepted or connected, its
+// handshake done or failed, a connection lost, a retry. WithLogger gives a
+// Context a log/slog logger for socket lifecycle and connection events
+// (silent by default, never called per message). WithHeartbeat detects a
+// peer that went silent without closing its connection. The pprof
+// subpackage writes profiles, and azmq's goroutines carry pprof labels
+// naming their socket. The azmq command (cmd/azmq) speaks to any ZeroMQ
+// peer from a shell, and also monitors, proxies and makes CURVE keys.
+//
+// Proxy (and SteerableProxy) forwards between two sockets, libzmq's
+// zmq_proxy: a ROUTER/DEALER broker or an XSUB/XPUB forwarder.
 package azmq

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/azmq/azmq"
@@ -289,9 +290,10 @@ func Example_dealerRouter() {
 	// bob got "done: bob's job 2"
 }
 
-// XSUB and XPUB forward by hand what a proxy forwards in a loop:
-// subscriptions travel up from XPUB to XSUB as messages whose first byte is
-// 1 (subscribe) or 0 (cancel), and data travels down from XSUB to XPUB.
+// XSUB and XPUB forward by hand what Proxy forwards in a loop (Proxy(ctx,
+// xsub, xpub, nil) is a pub-sub forwarder; see ExampleProxy): subscriptions
+// travel up from XPUB to XSUB as messages whose first byte is 1
+// (subscribe) or 0 (cancel), and data travels down from XSUB to XPUB.
 func Example_xpubXsub() {
 	c := azmq.NewContext()
 	defer c.Close()
@@ -492,4 +494,152 @@ func Example_nonBlocking() {
 	// Output:
 	// nothing queued: true
 	// ready <nil>
+}
+
+// CURVE encrypts and authenticates: the server proves it holds the secret
+// key behind the public key the client knows, and an Authenticator (ZAP)
+// decides which client keys may connect. The User-Id it gives a client
+// travels with that client's messages. Mechanisms run on tcp and ipc, not
+// inproc.
+func Example_curve() {
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	serverPublic, serverSecret, _ := azmq.NewCurveKeypair()
+	alicePublic, aliceSecret, _ := azmq.NewCurveKeypair()
+	names := map[azmq.PublicKey]string{alicePublic: "alice"}
+	c.SetAuthenticator(azmq.AuthenticatorFunc(func(r *azmq.ZAPRequest) azmq.ZAPReply {
+		if r.Mechanism == "CURVE" {
+			key, _ := azmq.ParsePublicKey(string(r.Credentials[0])) // 32 raw bytes
+			if name, ok := names[key]; ok {
+				return azmq.ZAPReply{Status: azmq.ZAPOK, UserID: name}
+			}
+		}
+		return azmq.ZAPReply{Status: azmq.ZAPDenied, Text: "unknown key"}
+	}))
+
+	server, _ := c.NewSocket(azmq.Pull, azmq.WithCurveServer(serverSecret), azmq.WithLinger(0))
+	if err := server.Bind("tcp://127.0.0.1:*"); err != nil {
+		log.Fatal(err)
+	}
+	alice, _ := c.NewSocket(azmq.Push, azmq.WithCurveClient(serverPublic, alicePublic, aliceSecret), azmq.WithLinger(0))
+	alice.Connect(server.Addr())
+	alice.Send(ctx, []byte("hello"))
+
+	var m azmq.Msg
+	if err := server.RecvMsg(ctx, &m); err != nil {
+		log.Fatal(err)
+	}
+	user, _ := m.Property("User-Id")
+	fmt.Printf("%s from %s\n", m.Frame(0), user)
+	m.Release()
+
+	// A client the Authenticator does not know is refused: both ends see
+	// a HandshakeFailedAuth event, and the client stops reconnecting.
+	strangerPublic, strangerSecret, _ := azmq.NewCurveKeypair()
+	stranger, _ := c.NewSocket(azmq.Push, azmq.WithCurveClient(serverPublic, strangerPublic, strangerSecret), azmq.WithLinger(0))
+	events := stranger.Monitor(ctx)
+	stranger.Connect(server.Addr())
+	for ev := range events {
+		if ev.Kind == azmq.EventHandshakeFailedAuth {
+			fmt.Println("stranger:", ev.Kind, errors.Is(ev.Err, azmq.ErrRefused))
+			break
+		}
+	}
+	// Output:
+	// hello from alice
+	// stranger: HandshakeFailedAuth true
+}
+
+// Monitor reports what happens to a socket's tcp and ipc connections:
+// here a server sees a client connect, complete its handshake (with its
+// routing id) and leave.
+func ExampleSocket_Monitor() {
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	server, _ := c.NewSocket(azmq.Router, azmq.WithLinger(0))
+	monCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	events := server.Monitor(monCtx) // before Bind, to see Listening
+	if err := server.Bind("tcp://127.0.0.1:*"); err != nil {
+		log.Fatal(err)
+	}
+	client, _ := c.NewSocket(azmq.Dealer, azmq.WithRoutingID([]byte("client-1")), azmq.WithLinger(0))
+	if err := client.Dial(ctx, server.Addr()); err != nil { // returns once the handshake is done
+		log.Fatal(err)
+	}
+
+	for ev := range events {
+		switch ev.Kind {
+		case azmq.EventListening:
+			fmt.Println(ev.Kind, ev.Endpoint == server.Addr())
+		case azmq.EventAccepted:
+			fmt.Println(ev.Kind, strings.HasPrefix(ev.Peer, "127.0.0.1:"))
+		case azmq.EventHandshakeSucceeded:
+			fmt.Println(ev.Kind, string(ev.RoutingID))
+			client.Close()
+		case azmq.EventDisconnected:
+			fmt.Println(ev.Kind, string(ev.RoutingID))
+			stop() // ends the monitor: MonitorStopped, then the channel closes
+		case azmq.EventMonitorStopped:
+			fmt.Println(ev.Kind)
+		}
+	}
+	// Output:
+	// Listening true
+	// Accepted true
+	// HandshakeSucceeded client-1
+	// Disconnected client-1
+	// MonitorStopped
+}
+
+// Proxy joins a frontend and a backend, here a ROUTER for clients and a
+// DEALER for workers: a broker, so that clients and workers know only its
+// address. It runs until its context ends.
+func ExampleProxy() {
+	c := azmq.NewContext()
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	frontend, _ := c.NewSocket(azmq.Router)
+	frontend.Bind("inproc://clients")
+	backend, _ := c.NewSocket(azmq.Dealer)
+	backend.Bind("inproc://workers")
+	stopped := make(chan error, 1)
+	go func() { stopped <- azmq.Proxy(ctx, frontend, backend, nil) }()
+
+	worker, _ := c.NewSocket(azmq.Rep)
+	worker.Connect("inproc://workers")
+	go func() {
+		for req, err := range worker.Messages(ctx) {
+			if err != nil {
+				return
+			}
+			worker.Send(ctx, append([]byte("done: "), req[0]...))
+		}
+	}()
+
+	client, _ := c.NewSocket(azmq.Req)
+	client.Connect("inproc://clients")
+	for _, job := range []string{"job 1", "job 2"} {
+		client.Send(ctx, []byte(job))
+		reply, err := client.Recv(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%s\n", reply[0])
+	}
+
+	cancel()
+	fmt.Println("proxy stopped:", errors.Is(<-stopped, context.Canceled))
+	// Output:
+	// done: job 1
+	// done: job 2
+	// proxy stopped: true
 }

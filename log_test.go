@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -86,6 +87,9 @@ func TestLogger(t *testing.T) {
 			type rec struct{ level, msg, socket, endpoint string }
 			var got []rec
 			for _, r := range buf.records(t) {
+				if _, ok := r[azmq.LogKeyPeer]; ok {
+					continue // connection events, in engine order: TestLoggerConnections
+				}
 				s := func(k string) string { v, _ := r[k].(string); return v }
 				got = append(got, rec{s("level"), s("msg"), s("socket"), s("endpoint")})
 				if strings.HasSuffix(s("msg"), "failed") && s("err") == "" {
@@ -137,5 +141,78 @@ func TestLoggerLevels(t *testing.T) {
 	out := buf.b.String()
 	if strings.Count(out, "\n") != 1 || !strings.Contains(out, "level=WARN msg=\"connect failed\"") {
 		t.Fatalf("output %q, want one connect failure", out)
+	}
+}
+
+// Connection events reach the logger with the peer's address: the server's
+// accepted, handshake succeeded and failed (refused by ZAP) and
+// disconnected, the client's connected; and nothing per message.
+func TestLoggerConnections(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.String(), func(t *testing.T) { testLoggerConnections(t, b) })
+	}
+	assertNoLeaks(t)
+}
+
+func testLoggerConnections(t *testing.T, b azmq.Backend) {
+	var buf syncBuffer
+	h := slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})
+	c := azmq.NewContext(azmq.WithBackend(b), azmq.WithLogger(slog.New(h)))
+	t.Cleanup(func() { closeWithin(t, "context", c.Close) })
+	c.SetAuthenticator(allowUsers("admin"))
+	srv := newSocket(t, c, azmq.Pull, azmq.WithPlainServer())
+	ep := bindLocal(t, srv)
+	good := newSocket(t, c, azmq.Push, azmq.WithPlainClient("admin", "secret"))
+	mustConnect(t, good, ep)
+	for range 100 {
+		mustSend(t, good, "m")
+		recvWant(t, srv, "m")
+	}
+	bad := newSocket(t, c, azmq.Push, azmq.WithPlainClient("mallory", "x"))
+	mustConnect(t, bad, ep)
+	refusedEventually(t, bad)
+	good.Close()
+
+	type rec struct{ level, msg, socket, endpoint string }
+	var srvLabel string
+	find := func(want rec) map[string]any {
+		for _, r := range buf.records(t) {
+			s := func(k string) string { v, _ := r[k].(string); return v }
+			if s("level") == want.level && s("msg") == want.msg && s("endpoint") == want.endpoint &&
+				(want.socket == "" || s("socket") == want.socket) && s(azmq.LogKeyPeer) != "" {
+				return r
+			}
+		}
+		return nil
+	}
+	for _, r := range buf.records(t) {
+		if r["msg"] == "bind" {
+			srvLabel, _ = r[azmq.LogKeySocket].(string)
+		}
+	}
+	if !eventually(testTimeout, func() bool { return find(rec{"INFO", "disconnected", srvLabel, ep}) != nil }) {
+		t.Fatalf("no disconnected record for %s in %v", srvLabel, buf.records(t))
+	}
+	for _, want := range []rec{
+		{"DEBUG", "accepted", srvLabel, ep},
+		{"DEBUG", "handshake succeeded", srvLabel, ep},
+		{"WARN", "handshake failed", srvLabel, ep},
+		{"DEBUG", "connected", "", ep},
+		{"WARN", "handshake failed", "", ep}, // the client's: refused
+	} {
+		r := find(want)
+		if r == nil {
+			t.Fatalf("no record %+v in %v", want, buf.records(t))
+		}
+		if want.level == "WARN" && r["err"] == nil {
+			t.Errorf("%+v without err", want)
+		}
+	}
+	known := []string{"socket opened", "bind", "connect", "socket closed", "accepted", "connected",
+		"handshake succeeded", "handshake failed", "disconnected"}
+	for _, r := range buf.records(t) {
+		if msg, _ := r["msg"].(string); !slices.Contains(known, msg) {
+			t.Errorf("unexpected record %v", r)
+		}
 	}
 }

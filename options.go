@@ -178,8 +178,12 @@ func WithProbeRouter(on bool) Option { return func(o *options) { o.probeRouter =
 // WithLogger has the context's sockets log their lifecycle to l: opened,
 // bound, connected, unbound, disconnected and closed at Debug level, a
 // failed Bind or Connect at Warn level, each with the attributes "socket"
-// and "endpoint". Nothing is logged per message. A nil l, the default,
-// logs nothing.
+// and "endpoint". Each tcp and ipc connection is logged too, with the
+// attribute "peer": accepted or connected and its handshake done at Debug
+// level, lost at Info, a failed handshake (refused, timed out, wrong
+// protocol) at Warn. Nothing is logged per message. Connection records are
+// written from the engine's goroutines, so a handler that blocks delays
+// connections. A nil l, the default, logs nothing.
 func WithLogger(l *slog.Logger) ContextOption { return func(o *contextOptions) { o.logger = l } }
 
 // WithHeartbeat makes every tcp and ipc connection send a ZMTP PING each ivl

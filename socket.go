@@ -92,7 +92,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		KeepAlive:        o.keepAlive,
 		ConnectTimeout:   o.connectTimeout,
 		ReconnectStop:    o.reconnectStop,
-		Events:           s.mons.emit,
+		Events:           s.eventSink(),
 	}
 	s.eo.NewMechanism = s.newMechanism(cfg)
 	if o.reconnectIvl == 0 {

@@ -4,6 +4,8 @@
 // implementation.
 //
 //	azmq COMMAND [flags] ENDPOINT...
+//	azmq proxy [flags] FRONTEND BACKEND
+//	azmq keygen
 //	azmq bench [flags]
 //
 // Commands and the side they take unless --bind or --connect says otherwise:
@@ -17,6 +19,9 @@
 //	dealer       connect  send lines and print messages, both at once
 //	router       bind     as dealer; the first frame is the peer's routing id
 //	pair         connect  as dealer
+//	monitor      by type  print the connection events of a socket of --type
+//	proxy        bind     forward between FRONTEND (--front-type, ROUTER) and BACKEND (--back-type, DEALER)
+//	keygen                print a new CURVE key pair in Z85, like libzmq's curve_keygen
 //	bench                 measure tcp loopback throughput and latency; print a table
 //
 // A line is one message; its frames are separated by --sep (a tab by
@@ -28,6 +33,13 @@
 // when one send or receive waits longer. On the way out, what is still
 // queued is sent for up to --linger (by default until it is sent, as
 // libzmq's zmq_ctx_term does).
+//
+// Security: every socket command takes --curve-server --curve-secretkey KEY
+// (with --curve-allow KEY to accept only some clients), --curve-serverkey
+// KEY for a client (with --curve-secretkey for a fixed identity; a fresh
+// key pair otherwise), --plain-server (any login, or only --plain-user and
+// --plain-password), --plain-user and --plain-password for a client, and
+// --zap-domain. The proxy applies them to its frontend.
 //
 // Exit status: 0 when done (stdin ended, --count reached), 1 for a runtime
 // error (bind failed, --timeout expired, bad input), 2 for a usage error,
@@ -73,11 +85,12 @@ var errUsage = errors.New("usage")
 type mode int
 
 const (
-	modeSend   mode = iota // stdin → socket
-	modeRecv               // socket → stdout
-	modeReq                // a line out, a reply back
-	modeRep                // a request in, a line back
-	modeDuplex             // both directions at once
+	modeSend    mode = iota // stdin → socket
+	modeRecv                // socket → stdout
+	modeReq                 // a line out, a reply back
+	modeRep                 // a request in, a line back
+	modeDuplex              // both directions at once
+	modeMonitor             // socket events → stdout
 )
 
 // command describes one subcommand; typ is the default socket type.
@@ -102,10 +115,16 @@ var commands = map[string]command{
 		anyOf: []azmq.Type{azmq.Push, azmq.Pub, azmq.XPub, azmq.Dealer, azmq.Router, azmq.Pair}},
 	"recv": {typ: azmq.Pull, mode: modeRecv, brief: "print each message of a socket of --type",
 		anyOf: []azmq.Type{azmq.Pull, azmq.Sub, azmq.XSub, azmq.Dealer, azmq.Router, azmq.Pair}},
+	"monitor": {typ: azmq.Dealer, mode: modeMonitor, anyOf: allTypes,
+		brief: "print the connection events of a socket of --type (required)"},
 }
 
+// allTypes are the socket types, for the commands that take any.
+var allTypes = []azmq.Type{azmq.Pair, azmq.Pub, azmq.Sub, azmq.Req, azmq.Rep, azmq.Dealer,
+	azmq.Router, azmq.Pull, azmq.Push, azmq.XPub, azmq.XSub}
+
 // commandOrder is the order of the usage text.
-var commandOrder = []string{"push", "pub", "pull", "sub", "req", "rep", "dealer", "router", "pair", "send", "recv"}
+var commandOrder = []string{"push", "pub", "pull", "sub", "req", "rep", "dealer", "router", "pair", "send", "recv", "monitor"}
 
 // bindsByDefault is the usual side of each type: the stable end of a
 // pattern binds (a server, a publisher, a sink), the other end connects.
@@ -133,6 +152,8 @@ type config struct {
 	id        string
 	echo      bool
 	backend   azmq.Backend
+	secFlags  secFlags
+	security  security
 }
 
 // run is the whole program, with its streams passed in so that tests can
@@ -148,6 +169,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	case "bench":
 		return report(ctx, stderr, "bench", runBench(ctx, args[1:], stdout, stderr))
+	case "keygen":
+		return report(ctx, stderr, "keygen", runKeygen(args[1:], stdout, stderr))
+	case "proxy":
+		return report(ctx, stderr, "proxy", runProxy(ctx, args[1:], stderr))
 	}
 	cfg, err := parse(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -179,19 +204,27 @@ func report(ctx context.Context, stderr io.Writer, name string, err error) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: azmq COMMAND [flags] ENDPOINT...")
+	fmt.Fprintln(w, "       azmq proxy [flags] FRONTEND BACKEND")
+	fmt.Fprintln(w, "       azmq keygen")
 	fmt.Fprintln(w, "       azmq bench [flags]")
 	fmt.Fprintln(w, "\nCommands (default side in brackets; --bind or --connect to change it):")
 	for _, name := range commandOrder {
 		c := commands[name]
 		side := "connect"
-		if bindsByDefault(c.typ) {
+		switch {
+		case c.mode == modeMonitor:
+			side = "by type"
+		case bindsByDefault(c.typ):
 			side = "bind"
 		}
 		fmt.Fprintf(w, "  %-7s [%-7s] %s\n", name, side, c.brief)
 	}
+	fmt.Fprintf(w, "  %-7s [%-7s] forward between FRONTEND and BACKEND (default ROUTER and DEALER)\n", "proxy", "bind")
+	fmt.Fprintf(w, "  %-17s print a new CURVE key pair in Z85\n", "keygen")
 	fmt.Fprintf(w, "  %-17s measure tcp loopback throughput and latency\n", "bench")
 	fmt.Fprintln(w, "\nOne line is one message; frames are separated by --sep (a tab), in hex with --hex.")
 	fmt.Fprintln(w, "Endpoints: tcp://127.0.0.1:5555, tcp://*:*, ipc:///tmp/sock. Run azmq COMMAND -h for flags.")
+	fmt.Fprintln(w, "Security: --curve-server --curve-secretkey K, --curve-serverkey K, --plain-server, --plain-user U --plain-password P, --zap-domain D.")
 	fmt.Fprintln(w, "Exit status: 0 done, 1 runtime error, 2 usage error, 130 interrupted.")
 }
 
@@ -235,6 +268,7 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 	if cmd.mode == modeRep {
 		fs.BoolVar(&cfg.echo, "echo", false, "reply with the request itself instead of reading stdin")
 	}
+	cfg.secFlags.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: azmq %s [flags] ENDPOINT...\n%s.\n\nFlags:\n", name, cmd.brief)
 		fs.PrintDefaults()
@@ -256,6 +290,11 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 		rest = rest[1:]
 	}
 
+	typeSet := false
+	fs.Visit(func(f *flag.Flag) { typeSet = typeSet || f.Name == "type" })
+	if cmd.mode == modeMonitor && !typeSet {
+		return nil, fmt.Errorf("%w: --type is required", errUsage)
+	}
 	if typeName != nil {
 		t, err := parseType(*typeName, cmd.anyOf)
 		if err != nil {
@@ -287,6 +326,9 @@ func parse(args []string, stderr io.Writer) (*config, error) {
 		return nil, err
 	}
 	cfg.backend = b
+	if cfg.security, err = cfg.secFlags.resolve(fs); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -401,17 +443,29 @@ func (l *lines) message(f format) (msg [][]byte, ok bool, err error) {
 // serve opens the socket and runs the command until it is done.
 func (cfg *config) serve(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	c := azmq.NewContext(azmq.WithBackend(cfg.backend))
+	if cfg.security.auth != nil {
+		c.SetAuthenticator(cfg.security.auth)
+	}
 	opts := []azmq.Option{azmq.WithLinger(cfg.linger)}
 	if cfg.id != "" {
 		opts = append(opts, azmq.WithRoutingID([]byte(cfg.id)))
 	}
+	opts = append(opts, cfg.security.opts...)
 	s, err := c.NewSocket(cfg.typ, opts...)
 	if err != nil {
 		c.Close()
 		return err
 	}
+	var events <-chan azmq.Event
+	if cfg.cmd.mode == modeMonitor {
+		events = s.Monitor(ctx) // before Bind: Listening is an event too
+	}
 	err = cfg.open(s, stderr)
-	if err == nil {
+	switch {
+	case err != nil:
+	case events != nil:
+		err = cfg.watch(ctx, events, stdout)
+	default:
 		err = cfg.exchange(ctx, s, stdin, stdout)
 	}
 	closed := make(chan struct{})
