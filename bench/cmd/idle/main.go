@@ -63,6 +63,10 @@ func main() {
 }
 
 func serve(c *azmq.Context, endpoint string, n int) error {
+	// The baseline is taken before Bind: clients may connect as soon as
+	// the port listens.
+	settle()
+	rss0, heap0 := rss(), heapInUse()
 	s, err := c.NewSocket(azmq.Router, azmq.WithLinger(0))
 	if err != nil {
 		return err
@@ -71,8 +75,6 @@ func serve(c *azmq.Context, endpoint string, n int) error {
 	if err := s.Bind(endpoint); err != nil {
 		return err
 	}
-	settle()
-	rss0, heap0 := rss(), heapInUse()
 	fmt.Printf("ready %s\n", s.Addr())
 	ctx := context.Background()
 	var m azmq.Msg
