@@ -133,8 +133,9 @@ type Backend = engine.Backend
 
 // Backends for WithBackend.
 const (
-	// BackendDefault is the loop on Linux and the portable backend
-	// elsewhere (README, Platforms).
+	// BackendDefault is the portable backend on every OS: on Linux it
+	// measured faster than the epoll loop for latency and small messages
+	// (BENCHMARKS.md); the loop stays one option away.
 	BackendDefault = engine.BackendDefault
 	// BackendEpoll runs connections on loops over the OS's poller: epoll
 	// on Linux, kqueue on macOS and the BSDs.

@@ -29,8 +29,8 @@ var (
 type Backend int
 
 const (
-	// BackendDefault is the best backend for the OS (see BENCHMARKS.md):
-	// the loop on Linux, the portable one elsewhere.
+	// BackendDefault is the best backend for the OS as measured (see
+	// BENCHMARKS.md): the portable one, on Linux too.
 	BackendDefault Backend = iota
 	// BackendEpoll drives non-blocking fds from loop goroutines through the
 	// OS's poller: epoll on Linux, kqueue on macOS and the BSDs.
