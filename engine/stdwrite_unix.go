@@ -15,6 +15,7 @@ type vecWriter struct {
 	raw     syscall.RawConn
 	fn      func(uintptr) bool // bound once, so no closure per write
 	bufs    [][]byte           // a copy of the batch, trimmed as it goes: Written counts from the original
+	store   [][]byte           // bufs' backing array, kept whole: trimming bufs from the front shrinks its capacity
 	scratch []unix.Iovec
 	n       int
 	err     error
@@ -37,7 +38,8 @@ func (c *stdConn) writeOut(iov [][]byte) (int, error) {
 		}
 		w.raw, w.fn = raw, w.write
 	}
-	w.bufs, w.n, w.err, w.nowait = append(w.bufs[:0], iov...), 0, nil, false
+	w.store = append(w.store[:0], iov...)
+	w.bufs, w.n, w.err, w.nowait = w.store, 0, nil, false
 	if err := w.raw.Write(w.fn); err != nil {
 		return w.n, err
 	}
@@ -52,7 +54,8 @@ func (c *stdConn) writeNow(iov [][]byte) (n int, blocked bool, err error) {
 	if w.fn == nil {
 		return 0, true, nil // the writer goroutine sets the raw conn up
 	}
-	w.bufs, w.n, w.err, w.nowait, w.blocked = append(w.bufs[:0], iov...), 0, nil, true, false
+	w.store = append(w.store[:0], iov...)
+	w.bufs, w.n, w.err, w.nowait, w.blocked = w.store, 0, nil, true, false
 	if err := w.raw.Write(w.fn); err != nil {
 		return w.n, false, err
 	}
