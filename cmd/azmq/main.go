@@ -577,11 +577,7 @@ func (cfg *config) exchange(ctx context.Context, s *azmq.Socket, stdin io.Reader
 		return cfg.sendLines(ctx, s, in)
 	case modeRecv:
 		for n := 0; !cfg.done(n); n++ {
-			msg, err := cfg.recv(ctx, s)
-			if err != nil {
-				return err
-			}
-			if err := cfg.frames.write(out, msg); err != nil {
+			if _, err := cfg.recvPrint(ctx, s, out); err != nil {
 				return err
 			}
 		}
@@ -595,22 +591,15 @@ func (cfg *config) exchange(ctx context.Context, s *azmq.Socket, stdin io.Reader
 			if err := cfg.send(ctx, s, msg); err != nil {
 				return err
 			}
-			reply, err := cfg.recv(ctx, s)
-			if err != nil {
-				return err
-			}
-			if err := cfg.frames.write(out, reply); err != nil {
+			if _, err := cfg.recvPrint(ctx, s, out); err != nil {
 				return err
 			}
 		}
 		return nil
 	case modeRep:
 		for n := 0; !cfg.done(n); n++ {
-			req, err := cfg.recv(ctx, s)
+			req, err := cfg.recvPrint(ctx, s, out)
 			if err != nil {
-				return err
-			}
-			if err := cfg.frames.write(out, req); err != nil {
 				return err
 			}
 			reply := req
@@ -629,6 +618,15 @@ func (cfg *config) exchange(ctx context.Context, s *azmq.Socket, stdin io.Reader
 	default:
 		return cfg.duplex(ctx, s, in, out)
 	}
+}
+
+// recvPrint receives one message and writes it to out.
+func (cfg *config) recvPrint(ctx context.Context, s *azmq.Socket, out *bufio.Writer) ([][]byte, error) {
+	msg, err := cfg.recv(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return msg, cfg.frames.write(out, msg)
 }
 
 // sendLines sends stdin, a line a message, until it ends or --count.

@@ -29,9 +29,8 @@ import (
 	"time"
 
 	"github.com/azmq/azmq"
+	"github.com/azmq/azmq/bench/internal/perf"
 )
-
-var backends = map[string]azmq.Backend{"default": azmq.BackendDefault, "epoll": azmq.BackendEpoll, "std": azmq.BackendStd}
 
 func main() {
 	backend := flag.String("backend", "default", "I/O backend: default, epoll or std")
@@ -39,7 +38,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: idle [-backend default|epoll|std] serve|clients <endpoint> <connections>")
 	}
 	flag.Parse()
-	b, ok := backends[*backend]
+	b, ok := perf.Backends[*backend]
 	n, err := strconv.Atoi(flag.Arg(2))
 	if flag.NArg() != 3 || !ok || err != nil || n < 1 {
 		flag.Usage()

@@ -25,9 +25,8 @@ import (
 	"time"
 
 	"github.com/azmq/azmq"
+	"github.com/azmq/azmq/bench/internal/perf"
 )
-
-var backends = map[string]azmq.Backend{"default": azmq.BackendDefault, "epoll": azmq.BackendEpoll, "std": azmq.BackendStd}
 
 func main() {
 	backend := flag.String("backend", "default", "I/O backend: default, epoll or std")
@@ -37,7 +36,7 @@ func main() {
 			"       pipeline compare [-count n] [-sizes list] [-reps n]")
 	}
 	flag.Parse()
-	b, ok := backends[*backend]
+	b, ok := perf.Backends[*backend]
 	if !ok || flag.NArg() < 1 {
 		flag.Usage()
 		os.Exit(2)

@@ -23,7 +23,8 @@ type Args struct {
 // Context returns a context on the backend the -backend flag chose.
 func (a Args) Context() *azmq.Context { return azmq.NewContext(azmq.WithBackend(a.Backend)) }
 
-var backends = map[string]azmq.Backend{
+// Backends maps the -backend flag's values to azmq's backends.
+var Backends = map[string]azmq.Backend{
 	"default": azmq.BackendDefault,
 	"epoll":   azmq.BackendEpoll,
 	"std":     azmq.BackendStd,
@@ -48,7 +49,7 @@ func Parse(tool, countName string) (Args, func()) {
 	}
 	size, err1 := strconv.Atoi(flag.Arg(1))
 	count, err2 := strconv.Atoi(flag.Arg(2))
-	b, ok := backends[*backend]
+	b, ok := Backends[*backend]
 	if err1 != nil || err2 != nil || size < 0 || count < 1 || !ok {
 		flag.Usage()
 		os.Exit(1)
