@@ -4,8 +4,8 @@ package azmq_test
 // or azmq itself in a child process (this test binary run again with
 // AZMQ_FAULT_CHILD set, see TestFaultChild). The peer is killed with
 // SIGKILL mid-handshake, mid-frame and between messages; a sender hangs up
-// right after its last message; a listening peer restarts. (A monitor event
-// for each connection lost is pending: monitor events are another issue.)
+// right after its last message; a listening peer restarts. Each lost
+// connection is also seen as a monitor event.
 
 import (
 	"bufio"
@@ -155,6 +155,7 @@ func TestPeerKilled(t *testing.T) {
 				t.Parallel()
 				c := newContext(t, b)
 				pull := newSocket(t, c, azmq.Pull)
+				mon := pull.Monitor(t.Context())
 				addr := bindLocal(t, pull)
 				ch := startChild(t, "half-greeting "+hostPort(t, addr))
 				ch.expect(t, "ready")
@@ -165,6 +166,7 @@ func TestPeerKilled(t *testing.T) {
 				if !eventually(testTimeout, func() bool { return pull.Stats().HandshakeFailures["closed"] == 1 }) {
 					t.Fatalf("handshake failures %v, want 1 closed", pull.Stats().HandshakeFailures)
 				}
+				nextEvent(t, mon, azmq.EventHandshakeFailedNoDetail)
 				push := newSocket(t, c, azmq.Push)
 				mustConnect(t, push, addr)
 				mustSend(t, push, "good")
@@ -174,11 +176,13 @@ func TestPeerKilled(t *testing.T) {
 				t.Parallel()
 				c := newContext(t, b)
 				pull := newSocket(t, c, azmq.Pull)
+				mon := pull.Monitor(t.Context())
 				addr := bindLocal(t, pull)
 				ch := startChild(t, "mid-frame "+hostPort(t, addr))
 				ch.expect(t, "ready")
 				m0 := keep(t, pull)
 				ch.cmd.Process.Kill()
+				nextEvent(t, mon, azmq.EventDisconnected)
 				if !eventually(testTimeout, func() bool {
 					st := pull.Stats()
 					return st.Disconnects == 1 && len(st.Pipes) == 0
@@ -193,6 +197,7 @@ func TestPeerKilled(t *testing.T) {
 				requirePyzmq(t)
 				c := newContext(t, b)
 				pull := newSocket(t, c, azmq.Pull)
+				mon := pull.Monitor(t.Context())
 				p := startPeer(t, "PUSH", "connect", bindLocal(t, pull), nil)
 				var kept []*azmq.Msg
 				for i := range 3 {
@@ -200,6 +205,7 @@ func TestPeerKilled(t *testing.T) {
 					kept = append(kept, keep(t, pull))
 				}
 				p.cmd.Process.Kill()
+				nextEvent(t, mon, azmq.EventDisconnected)
 				if !eventually(testTimeout, func() bool {
 					st := pull.Stats()
 					return st.Disconnects == 1 && len(st.Pipes) == 0
