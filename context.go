@@ -83,6 +83,9 @@ func (c *Context) Close() error {
 	c.mu.Unlock()
 	for _, s := range socks {
 		s.Close()
+		// A Close already under way in another goroutine must finish
+		// with its listeners and dialers before the engine goes.
+		<-s.finished
 	}
 	c.eng.Close()
 	return nil

@@ -37,6 +37,7 @@ type Socket struct {
 	last      string
 	closed    bool
 	done      chan struct{} // closed by Close, for the goroutines of Chan
+	finished  chan struct{} // closed when Close has closed everything
 }
 
 func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
@@ -52,7 +53,8 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 	}
 	s := &Socket{ctx: c, typ: t, opts: o,
 		listeners: map[string]*engine.Listener{}, dialers: map[string]*engine.Dialer{},
-		inBound: map[string]bool{}, inConn: map[string]bool{}, done: make(chan struct{})}
+		inBound: map[string]bool{}, inConn: map[string]bool{}, done: make(chan struct{}),
+		finished: make(chan struct{})}
 	pat, err := sock.New(t, sock.Options{
 		RouterMandatory: o.routerMandatory,
 		Counters:        &s.counters.pattern,
@@ -309,6 +311,7 @@ func (s *Socket) Close() error {
 	s.mons.close()
 	s.ctx.forget(s)
 	s.logEvent(slog.LevelDebug, "socket closed", "", nil)
+	close(s.finished)
 	return nil
 }
 

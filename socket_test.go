@@ -1203,3 +1203,41 @@ func testLingerBounds(t *testing.T, c *azmq.Context) {
 		t.Errorf("Context.Close with a 100 ms linger took %v", d)
 	}
 }
+
+// TestCloseRacesContextClose: a socket closed in one goroutine while its
+// context closes in another. Context.Close used to see the socket as closed
+// already and stop the engine while the socket was still closing its
+// listener, whose Close then waited forever for the stopped loop (a
+// goroutine left behind, caught by assertNoLeaks).
+func TestCloseRacesContextClose(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.String(), func(t *testing.T) {
+			for range 100 {
+				c := azmq.NewContext(azmq.WithBackend(b))
+				s, err := c.NewSocket(azmq.Pull, azmq.WithLinger(0))
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Several listeners keep the socket's Close busy long enough
+				// for the context's Close to overtake it.
+				for range 8 {
+					if err := s.Bind("tcp://127.0.0.1:*"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				closed := make(chan struct{})
+				go func() {
+					s.Close()
+					close(closed)
+				}()
+				closeWithin(t, "context", c.Close)
+				select {
+				case <-closed:
+				case <-time.After(testTimeout):
+					t.Fatal("the socket's Close never returned")
+				}
+			}
+		})
+	}
+	assertNoLeaks(t)
+}

@@ -147,16 +147,19 @@ func (l *loop) poll(uintptr) bool {
 	return n > 0 || l.woken.Load() || l.halt.Load()
 }
 
-// post runs f on the loop goroutine. For control work only: it allocates.
-func (l *loop) post(f func()) {
+// post runs f on the loop goroutine and reports true, or false when the
+// loop has stopped and f will never run. For control work only: it
+// allocates.
+func (l *loop) post(f func()) bool {
 	l.mu.Lock()
 	if l.stopped {
 		l.mu.Unlock()
-		return
+		return false
 	}
 	l.tasks = append(l.tasks, f)
 	l.mu.Unlock()
 	l.wake()
+	return true
 }
 
 // schedule queues c for service (flush, resume, shutdown) once per batch.
@@ -357,7 +360,9 @@ func (b *epollBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint,
 	}
 	ln := &epListener{b: b, fd: fd, o: o, hs: hs, addr: bound.String()}
 	errc := make(chan error, 1)
-	b.l.post(func() { errc <- b.l.add(fd, evRead, ln) })
+	if !b.l.post(func() { errc <- b.l.add(fd, evRead, ln) }) {
+		errc <- ErrClosed
+	}
 	if err := <-errc; err != nil {
 		unix.Close(fd)
 		cleanup()
@@ -365,10 +370,14 @@ func (b *epollBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint,
 	}
 	stopped := make(chan error, 1)
 	stop := func() error {
-		b.l.post(func() {
+		if !b.l.post(func() {
 			b.l.remove(fd)
 			stopped <- os.NewSyscallError("close", unix.Close(fd))
-		})
+		}) {
+			// The engine closed first (a socket closing while its context
+			// does): no loop polls fd any more, so close it here.
+			stopped <- os.NewSyscallError("close", unix.Close(fd))
+		}
 		err := <-stopped
 		cleanup()
 		return err
