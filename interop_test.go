@@ -14,6 +14,7 @@ package azmq_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -136,6 +137,14 @@ func (p *pyPeer) line(v any) {
 
 func (p *pyPeer) do(cmd map[string]any) {
 	p.t.Helper()
+	if msg := p.ask(cmd); msg != "" {
+		p.t.Fatalf("libzmq peer %v: %s", cmd, msg)
+	}
+}
+
+// ask sends one command and returns the peer's error, "" if it succeeded.
+func (p *pyPeer) ask(cmd map[string]any) string {
+	p.t.Helper()
 	b, _ := json.Marshal(cmd)
 	fmt.Fprintf(p.in, "%s\n", b)
 	var r struct {
@@ -144,17 +153,29 @@ func (p *pyPeer) do(cmd map[string]any) {
 	}
 	p.line(&r)
 	if !r.OK {
-		p.t.Fatalf("libzmq peer %v: %s", cmd, r.Error)
+		return cmp.Or(r.Error, "failed")
 	}
+	return ""
 }
 
 func (p *pyPeer) send(frames ...[]byte) {
 	p.t.Helper()
+	p.do(map[string]any{"send": hexFrames(frames)})
+}
+
+// trySend asks the peer to send a message and ignores whether it could
+// (a libzmq socket refused by its server may have no pipe left to send on).
+func (p *pyPeer) trySend(frames ...[]byte) {
+	p.t.Helper()
+	p.ask(map[string]any{"send": hexFrames(frames)})
+}
+
+func hexFrames(frames [][]byte) []string {
 	h := make([]string, len(frames))
 	for i, f := range frames {
 		h[i] = hex.EncodeToString(f)
 	}
-	p.do(map[string]any{"send": h})
+	return h
 }
 
 func (p *pyPeer) echo(n int) { p.t.Helper(); p.do(map[string]any{"echo": n}) }
