@@ -34,7 +34,7 @@ import (
 const readBudget = 16
 
 type epollBackend struct {
-	wg        *sync.WaitGroup
+	grp       *goGroup
 	ctx       context.Context
 	stopDials context.CancelFunc
 	l         *loop
@@ -60,7 +60,7 @@ func newLoopBackend(wg *sync.WaitGroup, p poller) (*epollBackend, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &epollBackend{wg: wg, ctx: ctx, stopDials: cancel, l: l}
+	b := &epollBackend{grp: &goGroup{wg: wg}, ctx: ctx, stopDials: cancel, l: l}
 	go rtpprof.Do(context.Background(), rtpprof.Labels("azmq.loop", "0"), func(context.Context) { l.run() })
 	return b, nil
 }
@@ -310,7 +310,10 @@ func (b *epollBackend) after(d time.Duration, f func()) func() {
 	}
 }
 
-func (b *epollBackend) cancel() { b.stopDials() }
+func (b *epollBackend) cancel() {
+	b.grp.close()
+	b.stopDials()
+}
 
 func (b *epollBackend) close() { b.l.stop() }
 
@@ -455,9 +458,11 @@ func (b *epollBackend) dial(ep Endpoint, o owner, hs time.Duration, failed func(
 	ip := net.ParseIP(ep.Host)
 	if ip == nil {
 		// Host names are resolved off the loop: a DNS lookup may block.
-		b.wg.Add(1)
+		if !b.grp.add(1) {
+			return
+		}
 		go func() {
-			defer b.wg.Done()
+			defer b.grp.done()
 			ips, err := net.DefaultResolver.LookupIP(b.ctx, "ip", ep.Host)
 			if err != nil || len(ips) == 0 {
 				if b.ctx.Err() == nil {
@@ -571,14 +576,18 @@ func (b *epollBackend) start(fd int, o owner, hs time.Duration) {
 	// libzmq always sets TCP_NODELAY; on a unix socket it fails harmlessly.
 	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	setKeepAlive(fd, o.options().KeepAlive)
+	if !b.grp.add(1) {
+		unix.Close(fd) // the engine is closing: a connection that comes now is dropped
+		return
+	}
 	c := &epConn{b: b, l: b.l, fd: fd, o: o, canWrite: true}
 	w := connWaker{c}
 	c.s = o.session(c, peerAddr(fd), w, w)
 	if c.s == nil {
 		unix.Close(fd)
+		b.grp.done()
 		return
 	}
-	b.wg.Add(1)
 	if err := b.l.add(fd, evRead|evWrite, c); err != nil {
 		c.end(err)
 		return
@@ -731,7 +740,7 @@ func (c *epConn) end(err error) {
 		err = nil
 	}
 	c.o.ended(c, err)
-	c.b.wg.Done()
+	c.b.grp.done()
 }
 
 func (c *epConn) shutdown(linger time.Duration, awaitHandshake bool) {

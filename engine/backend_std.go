@@ -20,14 +20,14 @@ import (
 // the Go runtime poller does the waiting: the backend for every OS, and the
 // reference the epoll backend is checked against.
 type stdBackend struct {
-	wg   *sync.WaitGroup
+	grp  *goGroup
 	ctx  context.Context
 	stop context.CancelFunc
 }
 
 func newStdBackend(wg *sync.WaitGroup) *stdBackend {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &stdBackend{wg: wg, ctx: ctx, stop: cancel}
+	return &stdBackend{grp: &goGroup{wg: wg}, ctx: ctx, stop: cancel}
 }
 
 func (b *stdBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, func() error, error) {
@@ -48,9 +48,13 @@ func (b *stdBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, f
 	if a, ok := ln.Addr().(*net.TCPAddr); ok {
 		bound.Port = a.Port
 	}
-	b.wg.Add(1)
+	if !b.grp.add(1) {
+		ln.Close()
+		cleanup()
+		return Endpoint{}, nil, ErrClosed
+	}
 	go func() {
-		defer b.wg.Done()
+		defer b.grp.done()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
@@ -74,12 +78,11 @@ func (b *stdBackend) listen(ep Endpoint, o owner, hs time.Duration) (Endpoint, f
 }
 
 func (b *stdBackend) dial(ep Endpoint, o owner, hs time.Duration, failed func(error)) {
-	if b.ctx.Err() != nil {
+	if b.ctx.Err() != nil || !b.grp.add(1) {
 		return
 	}
-	b.wg.Add(1)
 	go func() {
-		defer b.wg.Done()
+		defer b.grp.done()
 		d := net.Dialer{KeepAlive: -1, Timeout: o.options().ConnectTimeout}
 		c, err := d.DialContext(b.ctx, ep.Network(), ep.Addr())
 		if err != nil {
@@ -101,7 +104,10 @@ func (b *stdBackend) after(d time.Duration, f func()) func() {
 	return func() { t.Stop() }
 }
 
-func (b *stdBackend) cancel() { b.stop() }
+func (b *stdBackend) cancel() {
+	b.grp.close()
+	b.stop()
+}
 
 func (b *stdBackend) close() {}
 
@@ -150,14 +156,14 @@ func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
 		nc.SetReadDeadline(time.Now().Add(hs))
 	}
 	labels := rtpprof.WithLabels(context.Background(), o.labels())
-	b.wg.Add(2)
+	b.grp.grow(2) // run is called on a counted accept or dial goroutine
 	go func() {
-		defer b.wg.Done()
+		defer b.grp.done()
 		rtpprof.SetGoroutineLabels(labels)
 		c.write()
 	}()
 	go func() {
-		defer b.wg.Done()
+		defer b.grp.done()
 		rtpprof.SetGoroutineLabels(labels)
 		c.read()
 	}()

@@ -235,6 +235,41 @@ type backend interface {
 	close()
 }
 
+// goGroup counts what a backend runs (goroutines, connections) in the
+// engine's WaitGroup and refuses more once the engine has begun to close:
+// a WaitGroup must not grow from zero while Close waits on it, and a
+// dialer's retry timer may fire at that moment.
+type goGroup struct {
+	wg     *sync.WaitGroup
+	mu     sync.Mutex
+	closed bool
+}
+
+// add counts n more, or reports false once the group is closed.
+func (g *goGroup) add(n int) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.wg.Add(n)
+	return true
+}
+
+// grow counts n more on behalf of something already counted, so the count
+// is not zero and the group may not refuse.
+func (g *goGroup) grow(n int) { g.wg.Add(n) }
+
+// done uncounts one.
+func (g *goGroup) done() { g.wg.Done() }
+
+// close refuses every later add.
+func (g *goGroup) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
+
 // Engine runs the connections of one context.
 type Engine struct {
 	be        backend
