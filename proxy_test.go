@@ -66,7 +66,10 @@ func TestProxySteerable(t *testing.T) {
 		FrontendIn: azmq.ProxyCount{Msgs: 2, Bytes: 7},
 		BackendOut: azmq.ProxyCount{Msgs: 2, Bytes: 7},
 	}
-	if got := p.Stats(); got != want {
+	// The proxy counts a message once SendMsg has returned, which may be
+	// just after the receiver already has it.
+	var got azmq.ProxyStats
+	if !eventually(testTimeout, func() bool { got = p.Stats(); return got == want }) {
 		t.Fatalf("Stats %+v, want %+v", got, want)
 	}
 	p.Terminate()
