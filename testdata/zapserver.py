@@ -13,21 +13,12 @@ socket binds or connects. POLICY decides every request:
 The command {"zaplog": true} answers {"zap": [[frame hex, ...], ...]}: every
 request the handler saw, without the delimiter REP removed.
 """
-import json
-import os
 import sys
 import threading
-import time
 
 import zmq
 
-TYPES = {"PAIR": zmq.PAIR, "REQ": zmq.REQ, "REP": zmq.REP, "DEALER": zmq.DEALER,
-         "ROUTER": zmq.ROUTER, "PULL": zmq.PULL, "PUSH": zmq.PUSH}
-
-
-def out(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+from zmqpeer import open_socket, out, serve
 
 
 def zap_handler(ctx, policy, log, started):
@@ -61,47 +52,15 @@ def main():
     t = threading.Thread(target=zap_handler, args=(ctx, policy, log, started), daemon=True)
     t.start()
     started.wait()
-    s = ctx.socket(TYPES[kind])
-    s.setsockopt(zmq.LINGER, 2000)
-    s.setsockopt(zmq.RCVTIMEO, 10000)
-    s.setsockopt(zmq.SNDTIMEO, 10000)
-    for name, value in json.loads(os.environ.get("ZMQPEER_OPTS", "[]")):
-        if isinstance(value, dict):
-            value = bytes.fromhex(value["hex"])
-        elif isinstance(value, str):
-            value = value.encode()
-        s.setsockopt(getattr(zmq, name), value)
-    if how == "bind":
-        s.bind(endpoint)
-        endpoint = s.getsockopt(zmq.LAST_ENDPOINT).decode()
-    else:
-        s.connect(endpoint)
-    out({"ready": endpoint})
-    for line in sys.stdin:
-        cmd = json.loads(line)
-        try:
-            if "send" in cmd:
-                s.send_multipart([bytes.fromhex(f) for f in cmd["send"]])
-                out({"ok": True})
-            elif "recv" in cmd:
-                for _ in range(cmd["recv"]):
-                    out({"msg": [f.hex() for f in s.recv_multipart()]})
-            elif "echo" in cmd:
-                for _ in range(cmd["echo"]):
-                    s.send_multipart(s.recv_multipart())
-                out({"ok": True})
-            elif "poll" in cmd:
-                s.poll(cmd["poll"])
-                out({"ok": True})
-            elif "sleep" in cmd:
-                time.sleep(cmd["sleep"])
-                out({"ok": True})
-            elif "zaplog" in cmd:
-                out({"zap": list(log)})
-            elif "quit" in cmd:
-                break
-        except zmq.ZMQError as e:
-            out({"error": str(e)})
+    s = open_socket(ctx, kind, how, endpoint)
+
+    def zaplog(cmd):
+        if "zaplog" not in cmd:
+            return False
+        out({"zap": list(log)})
+        return True
+
+    serve(s, zaplog)
     s.close()
     ctx.term()
 

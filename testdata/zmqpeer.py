@@ -35,9 +35,9 @@ def out(obj):
     sys.stdout.flush()
 
 
-def main():
-    kind, how, endpoint = sys.argv[1], sys.argv[2], sys.argv[3]
-    ctx = zmq.Context()
+def open_socket(ctx, kind, how, endpoint, routing_id=""):
+    """Makes the socket, sets ZMQPEER_OPTS and the routing id, binds or
+    connects, prints the ready line, and returns the socket."""
     s = ctx.socket(TYPES[kind])
     s.setsockopt(zmq.LINGER, 2000)
     s.setsockopt(zmq.RCVTIMEO, 10000)
@@ -48,14 +48,20 @@ def main():
         elif isinstance(value, str):
             value = value.encode()
         s.setsockopt(getattr(zmq, name), value)
-    if len(sys.argv) > 4 and sys.argv[4]:
-        s.setsockopt(zmq.ROUTING_ID, bytes.fromhex(sys.argv[4]))
+    if routing_id:
+        s.setsockopt(zmq.ROUTING_ID, bytes.fromhex(routing_id))
     if how == "bind":
         s.bind(endpoint)
         endpoint = s.getsockopt(zmq.LAST_ENDPOINT).decode()
     else:
         s.connect(endpoint)
     out({"ready": endpoint})
+    return s
+
+
+def serve(s, extra=None):
+    """Answers the commands on stdin until quit. extra(cmd) may handle a
+    command of its own and return True."""
     for line in sys.stdin:
         cmd = json.loads(line)
         try:
@@ -82,8 +88,17 @@ def main():
                 out({"ok": True})
             elif "quit" in cmd:
                 break
+            elif extra is None or not extra(cmd):
+                out({"error": "unknown command %r" % cmd})
         except zmq.ZMQError as e:
             out({"error": str(e)})
+
+
+def main():
+    kind, how, endpoint = sys.argv[1], sys.argv[2], sys.argv[3]
+    ctx = zmq.Context()
+    s = open_socket(ctx, kind, how, endpoint, sys.argv[4] if len(sys.argv) > 4 else "")
+    serve(s)
     s.close()
     ctx.term()
 
