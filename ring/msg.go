@@ -38,11 +38,13 @@ func (f *Frame) Release() {
 // buffers, valid until Release (or until the Msg is reused by another
 // receive). A Msg must not be copied while it holds frames; use Clone.
 type Msg struct {
-	inline [inlineFrames]Frame
-	extra  []Frame
+	// The header comes first so that a one-frame message fits one cache
+	// line: queue slots pass between cores with every message.
 	n      int
 	flags  MsgFlags
 	meta   *Meta // the sending peer's, stamped by the Queue it arrived on
+	inline [inlineFrames]Frame
+	extra  []Frame
 }
 
 // MsgFlags mark a message that is not plain application data.
@@ -185,9 +187,18 @@ func (m *Msg) Release() {
 	m.extra = m.extra[:0]
 }
 
-// MoveTo releases dst, moves m's frames into it and leaves m empty.
+// MoveTo releases dst, moves m's frames into it and leaves m empty. A
+// one-frame message, the common case, copies and clears one frame slot
+// rather than the whole Msg: the whole copy was a third of an inproc
+// message's cost.
 func (m *Msg) MoveTo(dst *Msg) {
 	dst.Release()
+	if m.n == 1 {
+		dst.inline[0], m.inline[0] = m.inline[0], Frame{}
+		dst.n, dst.flags, dst.meta = 1, m.flags, m.meta
+		m.n, m.flags, m.meta = 0, 0, nil
+		return
+	}
 	extra := dst.extra
 	*dst = *m
 	*m = Msg{extra: extra[:0]}

@@ -236,3 +236,21 @@ func BenchmarkBufferPool(b *testing.B) {
 		NewBuffer(ReadBufferSize).Unref()
 	}
 }
+
+func BenchmarkMsgMoveTo(b *testing.B) {
+	payload := make([]byte, 16)
+	for _, frames := range []int{1, 3, 6} {
+		b.Run(fmt.Sprintf("frames=%d", frames), func(b *testing.B) {
+			var a, c Msg
+			b.ReportAllocs()
+			for b.Loop() {
+				for range frames {
+					a.Append(payload)
+				}
+				a.MoveTo(&c)
+				c.MoveTo(&a)
+				a.Release()
+			}
+		})
+	}
+}
