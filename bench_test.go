@@ -10,15 +10,17 @@ import (
 )
 
 // benchPair returns two connected sockets of the given types on a context
-// with backend b, over tcp loopback, and closes everything at the end.
-func benchPair(b *testing.B, backend azmq.Backend, bindT, connT azmq.Type) (*azmq.Socket, *azmq.Socket) {
+// with backend b and options opts, over tcp loopback, and closes everything
+// at the end.
+func benchPair(b *testing.B, backend azmq.Backend, bindT, connT azmq.Type, opts ...azmq.Option) (*azmq.Socket, *azmq.Socket) {
 	b.Helper()
 	c := azmq.NewContext(azmq.WithBackend(backend))
-	srv, err := c.NewSocket(bindT, azmq.WithLinger(0))
+	opts = append(opts, azmq.WithLinger(0))
+	srv, err := c.NewSocket(bindT, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cli, err := c.NewSocket(connT, azmq.WithLinger(0))
+	cli, err := c.NewSocket(connT, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -33,47 +35,56 @@ func benchPair(b *testing.B, backend azmq.Backend, bindT, connT azmq.Type) (*azm
 }
 
 // BenchmarkReqRepTCP measures one REQ/REP round trip over tcp loopback on
-// each backend, side by side.
+// each backend, side by side, with and without busy polling (which only
+// the std backend honours, on Linux).
 func BenchmarkReqRepTCP(b *testing.B) {
 	for _, backend := range backends {
-		for _, size := range []int{16, 4096} {
-			b.Run(fmt.Sprintf("backend=%s/size=%d", backend, size), func(b *testing.B) {
-				rep, req := benchPair(b, backend, azmq.Rep, azmq.Req)
-				ctx := context.Background()
-				done := make(chan error, 1)
-				go func() {
-					var m azmq.Msg
-					for {
-						if err := rep.RecvMsg(ctx, &m); err != nil {
-							done <- nil
-							return
-						}
-						if err := rep.SendMsg(ctx, &m); err != nil {
-							done <- err
-							return
-						}
-					}
-				}()
-				payload := make([]byte, size)
-				var m azmq.Msg
-				b.SetBytes(int64(size))
-				b.ReportAllocs()
-				for b.Loop() {
-					m.Append(payload)
-					if err := req.SendMsg(ctx, &m); err != nil {
-						b.Fatal(err)
-					}
-					if err := req.RecvMsg(ctx, &m); err != nil {
-						b.Fatal(err)
-					}
-					m.Release()
-				}
-				b.StopTimer()
-				rep.Close()
-				<-done
-			})
+		for _, busy := range []time.Duration{0, 100 * time.Microsecond} {
+			for _, size := range []int{16, 4096} {
+				b.Run(fmt.Sprintf("backend=%s/busypoll=%v/size=%d", backend, busy, size), func(b *testing.B) {
+					benchReqRep(b, backend, size, azmq.WithBusyPoll(busy))
+				})
+			}
 		}
 	}
+}
+
+// benchReqRep times REQ/REP round trips of size bytes between two sockets
+// with opts.
+func benchReqRep(b *testing.B, backend azmq.Backend, size int, opts ...azmq.Option) {
+	rep, req := benchPair(b, backend, azmq.Rep, azmq.Req, opts...)
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		var m azmq.Msg
+		for {
+			if err := rep.RecvMsg(ctx, &m); err != nil {
+				done <- nil
+				return
+			}
+			if err := rep.SendMsg(ctx, &m); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	payload := make([]byte, size)
+	var m azmq.Msg
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Append(payload)
+		if err := req.SendMsg(ctx, &m); err != nil {
+			b.Fatal(err)
+		}
+		if err := req.RecvMsg(ctx, &m); err != nil {
+			b.Fatal(err)
+		}
+		m.Release()
+	}
+	b.StopTimer()
+	rep.Close()
+	<-done
 }
 
 // BenchmarkPushPull measures one-way throughput of SendMsg/RecvMsg over

@@ -91,6 +91,7 @@ func newSocket(c *Context, t Type, opts []Option) (*Socket, error) {
 		HeartbeatTTL:     o.heartbeatTTL,
 		HeartbeatTimeout: o.heartbeatTimeout,
 		Immediate:        o.immediate,
+		BusyPoll:         o.busyPoll,
 		KeepAlive:        o.keepAlive,
 		ConnectTimeout:   o.connectTimeout,
 		ReconnectStop:    o.reconnectStop,

@@ -152,6 +152,7 @@ func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
 			tc.SetKeepAliveConfig(keepAliveConfig(ka))
 		}
 	}
+	c.rd.spin = o.options().BusyPoll
 	if hs > 0 {
 		nc.SetReadDeadline(time.Now().Add(hs))
 	}
@@ -178,7 +179,7 @@ func (c *stdConn) read() {
 	}
 	c.gone = true // nobody takes messages from the pipe for this connection now
 	c.mu.Unlock()
-	c.nc.Close()
+	c.closeNC()
 	close(c.done)
 	c.mu.Lock()
 	if f := c.s.Failed(); f != nil {
@@ -268,7 +269,7 @@ func (c *stdConn) write() {
 		failed := c.s.Failed() != nil
 		c.mu.Unlock()
 		if iov == nil && failed {
-			c.nc.Close() // the ERROR owed to the peer is written
+			c.closeNC() // the ERROR owed to the peer is written
 			return
 		}
 		if iov == nil {
@@ -277,7 +278,7 @@ func (c *stdConn) write() {
 				// Closing: done once the pipe is flushed, or at once when
 				// there is nothing to wait for.
 				if c.linger == 0 || (ready && !more) || (!ready && !c.awaitHS) {
-					c.nc.Close()
+					c.closeNC()
 					return
 				}
 				if ready && more {
@@ -299,7 +300,7 @@ func (c *stdConn) write() {
 		c.mu.Unlock()
 		c.wmu.Unlock()
 		if err != nil {
-			c.nc.Close()
+			c.closeNC()
 			return
 		}
 	}
@@ -353,14 +354,21 @@ func (w inlineWaker) Wake() {
 	}
 }
 
+// closeNC closes the connection, first telling a reader busy polling it to
+// stop: the close waits for the reader to leave the socket.
+func (c *stdConn) closeNC() {
+	c.rd.stop.Store(true)
+	c.nc.Close()
+}
+
 func (c *stdConn) shutdown(linger time.Duration, awaitHandshake bool) {
 	c.once.Do(func() {
 		c.linger, c.awaitHS = linger, awaitHandshake
 		if linger == 0 {
-			c.nc.Close()
+			c.closeNC()
 		} else if linger > 0 {
 			// Bounds the flush and a handshake still under way alike.
-			time.AfterFunc(linger, func() { c.nc.Close() })
+			time.AfterFunc(linger, func() { c.closeNC() })
 		}
 		close(c.closing)
 	})
@@ -400,7 +408,7 @@ func (c *stdConn) heartbeatDue() {
 	}
 	c.mu.Unlock()
 	if err != nil {
-		c.nc.Close()
+		c.closeNC()
 		return
 	}
 	c.wake.Wake()

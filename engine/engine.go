@@ -95,6 +95,9 @@ type Options struct {
 	// connection ends, so nothing queues for a peer that is not there. It
 	// overrides EagerPipe.
 	Immediate bool
+	// BusyPoll is how long a connection's reader keeps reading a dry
+	// socket before it parks (std backend on Linux; 0: parks at once).
+	BusyPoll time.Duration
 	// KeepAlive tunes TCP keep-alives on tcp connections.
 	KeepAlive KeepAlive
 	// ConnectTimeout bounds a TCP connect (ZMQ_CONNECT_TIMEOUT); 0: the OS's.

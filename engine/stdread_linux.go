@@ -4,7 +4,10 @@ package engine
 
 import (
 	"io"
+	"runtime"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,6 +22,11 @@ type rawReader struct {
 	s   *Session
 	n   int
 	err error
+	// spin is how long a dry socket is read again before parking (busy
+	// polling, Options.BusyPoll); until is when the current spin ends.
+	spin  time.Duration
+	until time.Time
+	stop  atomic.Bool // the connection is being closed: spin no more
 }
 
 // readSome reads what the socket has into the session's read buffer.
@@ -50,6 +58,9 @@ func (r *rawReader) read(fd uintptr) bool {
 		case err == unix.EINTR:
 			continue
 		case err == unix.EAGAIN:
+			if r.keepSpinning() {
+				continue
+			}
 			r.s.Idle()
 			return false
 		case err != nil:
@@ -58,7 +69,28 @@ func (r *rawReader) read(fd uintptr) bool {
 			r.err = io.EOF
 		default:
 			r.n = n
+			r.until = time.Time{}
 		}
 		return true
 	}
+}
+
+// keepSpinning reports whether a reader that found the socket dry should
+// read it again rather than park: while busy polling, until the spin that
+// began at the first dry read runs out. It yields first, so that the
+// goroutine a read just woke (the application's, waiting for a reply) runs
+// on this thread at once instead of on a CPU that must be woken for it.
+func (r *rawReader) keepSpinning() bool {
+	if r.spin <= 0 || r.stop.Load() {
+		return false
+	}
+	now := time.Now()
+	if r.until.IsZero() {
+		r.until = now.Add(r.spin)
+	} else if now.After(r.until) {
+		r.until = time.Time{}
+		return false
+	}
+	runtime.Gosched()
+	return true
 }

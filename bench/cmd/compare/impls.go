@@ -39,14 +39,19 @@ type impl struct {
 }
 
 // implNames lists every implementation in report order. azmq runs on its
-// default backend; azmq-epoll and azmq-std pin one, to decide the default.
-var implNames = []string{"azmq", "azmq-epoll", "azmq-std", "libzmq", "pyzmq", "pyzmq-asyncio", "zmq4"}
+// default backend; azmq-epoll and azmq-std pin one, to decide the default;
+// azmq-busypoll is the default with WithBusyPoll(busyPoll).
+var implNames = []string{"azmq", "azmq-busypoll", "azmq-epoll", "azmq-std", "libzmq", "pyzmq", "pyzmq-asyncio", "zmq4"}
+
+// busyPoll is azmq-busypoll's spin: longer than a small message's round
+// trip, so that a reader waiting for a reply never parks.
+const busyPoll = "100us"
 
 // defaultImpls are measured unless -impls says otherwise.
 var defaultImpls = []string{"azmq", "libzmq", "pyzmq", "pyzmq-asyncio", "zmq4"}
 
 // azmqImpls are the names that run azmq's own tools.
-var azmqImpls = []string{"azmq", "azmq-epoll", "azmq-std"}
+var azmqImpls = []string{"azmq", "azmq-busypoll", "azmq-epoll", "azmq-std"}
 
 // azmqTools runs azmq's tools with extra flags before libzmq's arguments.
 func azmqTools(goBin string, flags ...string) func(tool string, args ...string) []string {
@@ -68,6 +73,12 @@ func newImpls(benchDir, build, python string) map[string]*impl {
 			argv: azmqTools(goBin),
 			thr:  sizeTable(8e6, 7e6, 5e6, 5e5, 3.3e4, 2800),
 			lat:  sizeTable(40, 40, 35, 30, 80, 650),
+		},
+		"azmq-busypoll": {
+			name: "azmq-busypoll",
+			argv: azmqTools(goBin, "-busy-poll", busyPoll),
+			thr:  sizeTable(8e6, 7e6, 5e6, 5e5, 3.3e4, 2800),
+			lat:  sizeTable(10, 10, 10, 12, 80, 650),
 		},
 		"azmq-epoll": {
 			name: "azmq-epoll",

@@ -57,6 +57,7 @@ import (
 // defaultPairs is every pair the harness measures, in report order.
 var defaultPairs = []pair{
 	{"azmq", "azmq"},
+	{"azmq-busypoll", "azmq-busypoll"},
 	{"azmq-epoll", "azmq-epoll"},
 	{"azmq-std", "azmq-std"},
 	{"libzmq", "libzmq"},

@@ -110,10 +110,14 @@ func (rp *report) find(metric, transport string, p pair, size int) *result {
 	return nil
 }
 
-// ratio returns the median of azmq with itself over that of libzmq with
+// ratioImpls are the azmq variants given a ratio row against libzmq: the
+// default, and busy polling, which is opt-in.
+var ratioImpls = []string{"azmq", "azmq-busypoll"}
+
+// ratio returns the median of impl with itself over that of libzmq with
 // itself for one metric, transport and size, or NaN without both.
-func (rp *report) ratio(metric, transport string, size int) float64 {
-	a := rp.find(metric, transport, pair{"azmq", "azmq"}, size)
+func (rp *report) ratio(impl, metric, transport string, size int) float64 {
+	a := rp.find(metric, transport, pair{impl, impl}, size)
 	l := rp.find(metric, transport, pair{"libzmq", "libzmq"}, size)
 	if a == nil || l == nil {
 		return math.NaN()
@@ -124,6 +128,16 @@ func (rp *report) ratio(metric, transport string, size int) float64 {
 		return math.NaN()
 	}
 	return am / lm
+}
+
+// measured reports whether impl took part in some pair.
+func (rp *report) measured(impl string) bool {
+	for _, p := range rp.pairs {
+		if p.local == impl || p.remote == impl {
+			return true
+		}
+	}
+	return false
 }
 
 // si formats v with three significant digits and a k/M/G suffix.
@@ -209,15 +223,20 @@ func (rp *report) writeMarkdown(w io.Writer) error {
 				}
 				b.WriteString("\n")
 			}
-			fmt.Fprintf(&b, "| %s | **azmq/libzmq** (%s) |", tr, t.ratioNote)
-			for _, s := range rp.sizes {
-				if r := rp.ratio(t.metric, tr, s); math.IsNaN(r) {
-					b.WriteString(" – |")
-				} else {
-					fmt.Fprintf(&b, " **%.2f×** |", r)
+			for _, im := range ratioImpls {
+				if im != "azmq" && !rp.measured(im) {
+					continue
 				}
+				fmt.Fprintf(&b, "| %s | **%s/libzmq** (%s) |", tr, im, t.ratioNote)
+				for _, s := range rp.sizes {
+					if r := rp.ratio(im, t.metric, tr, s); math.IsNaN(r) {
+						b.WriteString(" – |")
+					} else {
+						fmt.Fprintf(&b, " **%.2f×** |", r)
+					}
+				}
+				b.WriteString("\n")
 			}
-			b.WriteString("\n")
 		}
 	}
 	writeIdle(&b, rp.idle)

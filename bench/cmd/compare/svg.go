@@ -307,7 +307,7 @@ func (rp *report) buildChart(metric string) chart {
 			rl.color = "#777"
 		}
 		for _, s := range rp.sizes {
-			if v := rp.ratio(metric, tr, s); !math.IsNaN(v) {
+			if v := rp.ratio("azmq", metric, tr, s); !math.IsNaN(v) {
 				rl.points = append(rl.points, point{float64(s), v, math.NaN(), math.NaN()})
 			}
 		}

@@ -15,7 +15,7 @@ import (
 func main() {
 	a, done := perf.Parse("local_lat", "roundtrip-count")
 	c := a.Context()
-	s, err := c.NewSocket(azmq.Rep)
+	s, err := c.NewSocket(azmq.Rep, a.Options()...)
 	if err != nil {
 		perf.Fail(err)
 	}

@@ -17,7 +17,7 @@ import (
 func main() {
 	a, done := perf.Parse("local_thr", "message-count")
 	c := a.Context()
-	s, err := c.NewSocket(azmq.Pull)
+	s, err := c.NewSocket(azmq.Pull, a.Options()...)
 	if err != nil {
 		perf.Fail(err)
 	}

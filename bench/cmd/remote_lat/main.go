@@ -20,7 +20,7 @@ import (
 func main() {
 	a, done := perf.Parse("remote_lat", "roundtrip-count")
 	c := a.Context()
-	s, err := c.NewSocket(azmq.Req)
+	s, err := c.NewSocket(azmq.Req, a.Options()...)
 	if err != nil {
 		perf.Fail(err)
 	}

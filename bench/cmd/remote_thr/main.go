@@ -15,7 +15,7 @@ import (
 func main() {
 	a, done := perf.Parse("remote_thr", "message-count")
 	c := a.Context()
-	s, err := c.NewSocket(azmq.Push)
+	s, err := c.NewSocket(azmq.Push, a.Options()...)
 	if err != nil {
 		perf.Fail(err)
 	}

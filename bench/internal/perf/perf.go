@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/azmq/azmq"
 	"github.com/azmq/azmq/pprof"
@@ -17,7 +18,16 @@ type Args struct {
 	Endpoint string
 	Size     int
 	Count    int
-	Backend  azmq.Backend // from -backend
+	Backend  azmq.Backend  // from -backend
+	BusyPoll time.Duration // from -busy-poll
+}
+
+// Options are the socket options the flags ask for.
+func (a Args) Options() []azmq.Option {
+	if a.BusyPoll > 0 {
+		return []azmq.Option{azmq.WithBusyPoll(a.BusyPoll)}
+	}
+	return nil
 }
 
 // Context returns a context on the backend the -backend flag chose.
@@ -38,8 +48,9 @@ func Parse(tool, countName string) (Args, func()) {
 	cpu := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	mem := flag.String("memprofile", "", "write a heap profile to this file on exit")
 	backend := flag.String("backend", "default", "I/O backend: default, epoll or std")
+	busy := flag.Duration("busy-poll", 0, "read a dry connection again for this long before parking (azmq.WithBusyPoll)")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: %s [-cpuprofile file] [-memprofile file] [-backend default|epoll|std] <%s> <message-size> <%s>\n",
+		fmt.Fprintf(os.Stderr, "usage: %s [-cpuprofile file] [-memprofile file] [-backend default|epoll|std] [-busy-poll duration] <%s> <message-size> <%s>\n",
 			tool, endpointWord(tool), countName)
 	}
 	flag.Parse()
@@ -62,7 +73,7 @@ func Parse(tool, countName string) (Args, func()) {
 		}
 		stopCPU = s
 	}
-	return Args{Endpoint: flag.Arg(0), Size: size, Count: count, Backend: b}, func() {
+	return Args{Endpoint: flag.Arg(0), Size: size, Count: count, Backend: b, BusyPoll: *busy}, func() {
 		if err := stopCPU(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
