@@ -70,6 +70,7 @@ type Session struct {
 	bigN    int
 	bigSize int // the frame's declared size; big may hold less so far
 	bigFlag byte
+	bigOff  int      // where in its page big's first byte lies (see startBig)
 	cur     ring.Msg // frames of the message being assembled
 	curSize int64
 	sub     ring.Msg // a received SUBSCRIBE/CANCEL waiting for room in pipe.In
@@ -254,7 +255,12 @@ const maxCommandSize = ring.ReadBufferSize - 9
 // of its own, which the backend then reads the rest of the frame into.
 func (s *Session) startBig(h frame.Header, buf []byte) {
 	s.bigSize = int(h.Size)
-	b := ring.NewBuffer(min(s.bigSize, bigFirst))
+	// The body's bytes get the place in a page that they have in the
+	// peer's write, which began where this read buffer did when the
+	// connection was idle: the kernel's copy into the buffer then reads and
+	// writes at the same page offsets (ring.PageOffset).
+	s.bigOff = ring.PageOffset(s.r + int(h.Len))
+	b := ring.NewBufferAt(min(s.bigSize, bigFirst), s.bigOff)
 	s.bigN = copy(b.Bytes(), buf[h.Len:])
 	s.bigFlag = h.Flags
 	s.big = b
@@ -270,7 +276,7 @@ const bigFirst = 4 << 20
 // growBig moves a filled big-frame buffer to one twice its size, at most the
 // frame's declared size.
 func (s *Session) growBig() {
-	b := ring.NewBuffer(min(2*s.bigN, s.bigSize))
+	b := ring.NewBufferAt(min(2*s.bigN, s.bigSize), s.bigOff)
 	copy(b.Bytes(), s.big.Bytes()[:s.bigN])
 	s.big.Unref()
 	s.big = b

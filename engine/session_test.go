@@ -515,6 +515,43 @@ func TestSessionBigFrames(t *testing.T) {
 // TestSessionHugeDeclaredSize checks that with no size limit a peer's
 // declared frame size is not allocated before the bytes arrive: a 9-byte
 // header declaring 2^62 bytes used to panic in make.
+// TestSessionBigFramePlacement: a big frame's bytes go where in a page they
+// were in the read that brought its start, which began with the peer's
+// write; the kernel's copy then avoids its 4K-aliasing slow case.
+func TestSessionBigFramePlacement(t *testing.T) {
+	if _, ok := addrOf([]byte{0}); !ok {
+		t.Skip("addresses are not visible in the build without unsafe")
+	}
+	for _, lead := range []int{0, 1, 100, 4000} {
+		ts := newTestSession(t, "DEALER", 0, 0, 0)
+		ts.handshake("ROUTER")
+		ts.s.Idle() // the next read starts a fresh buffer, as after an idle wait
+		var data []byte
+		if lead > 0 {
+			data = appendMsg(data, pattern(lead, 1))
+		}
+		body := pattern(300000, 2)
+		at := len(data) + 9 // a long frame's header
+		data = appendMsg(data, body)
+		ts.mustFeed(data, 0)
+		var m ring.Msg
+		var last uintptr
+		for ts.pipe.In.Pop(&m) {
+			last, _ = addrOf(m.Frame(0))
+			if lead == 0 || m.Size() == len(body) {
+				if !bytes.Equal(m.Frame(0), body) {
+					t.Fatalf("lead %d: body corrupted", lead)
+				}
+			}
+		}
+		m.Release()
+		if got, want := ring.PageOffset(int(last)), ring.PageOffset(at); got != want {
+			t.Errorf("lead %d: body at page offset %d, want %d", lead, got, want)
+		}
+		ts.close()
+	}
+}
+
 func TestSessionHugeDeclaredSize(t *testing.T) {
 	for _, size := range []uint64{1<<63 - 1, 1 << 62, 1 << 40, 64<<20 + 1} {
 		ts := newTestSession(t, "DEALER", 0, 0, 0)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"syscall"
 
+	"github.com/azmq/azmq/ring"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,6 +18,8 @@ type vecWriter struct {
 	bufs    [][]byte           // a copy of the batch, trimmed as it goes: Written counts from the original
 	store   [][]byte           // bufs' backing array, kept whole: trimming bufs from the front shrinks its capacity
 	scratch []unix.Iovec
+	lead    [][]byte       // the first bytes of a big batch, written on their own
+	copies  []*ring.Buffer // re-placed copies of big buffers, for one inline write
 	n       int
 	err     error
 	nowait  bool // stop at EAGAIN instead of waiting for the socket
@@ -56,16 +59,55 @@ func (c *stdConn) writeNow(iov [][]byte) (n int, blocked bool, err error) {
 	}
 	w.store = append(w.store[:0], iov...)
 	w.bufs, w.n, w.err, w.nowait, w.blocked = w.store, 0, nil, true, false
-	if err := w.raw.Write(w.fn); err != nil {
+	w.unalias()
+	err = w.raw.Write(w.fn)
+	for i, c := range w.copies {
+		c.Unref()
+		w.copies[i] = nil
+	}
+	w.copies = w.copies[:0]
+	if err != nil {
 		return w.n, false, err
 	}
 	return w.n, w.blocked, w.err
 }
 
+// unaliasMin is the smallest buffer worth re-placing: below it the copy
+// costs about what it saves.
+const unaliasMin = 64 << 10
+
+// unalias replaces each big buffer of an inline write whose bytes would
+// meet the kernel's copy in its slow case (ring.Aliased) by a copy placed
+// where they do not. An inline write answers something just received, so
+// the peer has read what this connection sent before and the kernel starts
+// the write at the top of a free socket-buffer page: a buffer's bytes go
+// to the page offsets of their position in the batch. A page-aligned 1 MiB
+// body after an 11-byte header, written as is, took 330 us one way over
+// tcp loopback on the project's VM; re-placed, 170 us (the copy is ~40 us).
+func (w *vecWriter) unalias() {
+	pos := 0
+	for i, b := range w.bufs {
+		if len(b) >= unaliasMin {
+			at, ok := addrOf(b)
+			if ok && ring.Aliased(uintptr(ring.PageOffset(pos)), at) {
+				c := ring.NewBufferAt(len(b), ring.PageOffset(pos))
+				copy(c.Bytes(), b)
+				w.bufs[i] = c.Bytes()
+				w.copies = append(w.copies, c)
+			}
+		}
+		pos += len(b)
+	}
+}
+
 // write is called by the runtime poller; false means "wait until writable".
 func (w *vecWriter) write(fd uintptr) bool {
 	for len(w.bufs) > 0 {
-		n, err := writev(int(fd), w.bufs, &w.scratch)
+		bufs := w.bufs
+		if w.n == 0 {
+			bufs = leadOf(bufs, &w.lead)
+		}
+		n, err := writev(int(fd), bufs, &w.scratch)
 		if err == unix.EAGAIN {
 			w.blocked = w.nowait
 			return w.nowait
@@ -92,4 +134,39 @@ func (w *vecWriter) write(fd uintptr) bool {
 		}
 	}
 	return true
+}
+
+// A batch of at least bigBatch bytes is written as its first leadBytes,
+// then the rest, as libzmq's encoder happens to (its 8 KiB buffer, then
+// the body). Measured on the project's VM, tcp loopback, one way: 1 MiB
+// round trips 290-310 us written whole, 165-170 us split; 256 KiB and 512
+// KiB got slower split (79 -> 96 us, 106 -> 118 us), hence the threshold.
+const (
+	bigBatch  = 1 << 20
+	leadBytes = 8 << 10
+)
+
+// leadOf returns bufs, or, when they add up to bigBatch bytes or more, a
+// view of their first leadBytes built in *lead.
+func leadOf(bufs [][]byte, lead *[][]byte) [][]byte {
+	total := 0
+	for _, b := range bufs {
+		if total += len(b); total >= bigBatch {
+			break
+		}
+	}
+	if total < bigBatch {
+		return bufs
+	}
+	out, left := (*lead)[:0], leadBytes
+	for _, b := range bufs {
+		if len(b) >= left {
+			out = append(out, b[:left])
+			break
+		}
+		out = append(out, b)
+		left -= len(b)
+	}
+	*lead = out
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 func TestBufferClasses(t *testing.T) {
@@ -17,6 +18,48 @@ func TestBufferClasses(t *testing.T) {
 			t.Fatalf("size %d: cap %d", size, b.Cap())
 		}
 		b.Unref()
+	}
+}
+
+// TestBufferAt: a buffer placed at an offset has its size, starts that far
+// into its (page-aligned, for large sizes) allocation, and goes back to the
+// pool whole, so that the next buffer of the class has room at any offset.
+func TestBufferAt(t *testing.T) {
+	cases := []struct{ size, off int }{{0, 0}, {100, 11}, {65536, 0}, {65536, 4095}, {1 << 20, 64}, {1 << 22, 1}}
+	for _, tc := range cases {
+		for range 3 { // the later rounds take pooled buffers
+			b := NewBufferAt(tc.size, tc.off)
+			if len(b.Bytes()) != tc.size {
+				t.Fatalf("%+v: len %d", tc, len(b.Bytes()))
+			}
+			if tc.size >= 65536 {
+				if got := PageOffset(int(uintptr(unsafe.Pointer(unsafe.SliceData(b.Bytes()))))); got != tc.off {
+					t.Fatalf("%+v: bytes at page offset %d", tc, got)
+				}
+			}
+			b.Unref()
+		}
+	}
+}
+
+func TestAliased(t *testing.T) {
+	cases := []struct {
+		dst, src uintptr
+		want     bool
+	}{
+		{4096, 0, false},
+		{11, 0, true},
+		{0, 11, true},
+		{4096 + 15, 0, true},
+		{16, 0, false},
+		{0, 16, false},
+		{8192 + 64, 64, false},
+		{5000, 4990, true},
+	}
+	for _, tc := range cases {
+		if got := Aliased(tc.dst, tc.src); got != tc.want {
+			t.Errorf("Aliased(%d, %d) = %v, want %v", tc.dst, tc.src, got, tc.want)
+		}
 	}
 }
 

@@ -28,8 +28,9 @@ func main() {
 		perf.Fail(err)
 	}
 	ctx := context.Background()
-	payload := make([]byte, a.Size)
+	// As libzmq's remote_lat, each request is the reply just received.
 	var m azmq.Msg
+	m.Append(make([]byte, a.Size))
 	var start time.Time
 	for i := 0; i < a.Count; i++ {
 		if i == 1 {
@@ -37,8 +38,6 @@ func main() {
 			// handshake; the clock starts after it.
 			start = time.Now()
 		}
-		m.Release()
-		m.Append(payload)
 		if err := s.SendMsg(ctx, &m); err != nil {
 			perf.Fail(err)
 		}
