@@ -512,9 +512,6 @@ func TestSessionBigFrames(t *testing.T) {
 	}
 }
 
-// TestSessionHugeDeclaredSize checks that with no size limit a peer's
-// declared frame size is not allocated before the bytes arrive: a 9-byte
-// header declaring 2^62 bytes used to panic in make.
 // TestSessionBigFramePlacement: a big frame's bytes go where in a page they
 // were in the read that brought its start, which began with the peer's
 // write; the kernel's copy then avoids its 4K-aliasing slow case.
@@ -552,6 +549,9 @@ func TestSessionBigFramePlacement(t *testing.T) {
 	}
 }
 
+// TestSessionHugeDeclaredSize checks that with no size limit a peer's
+// declared frame size is not allocated before the bytes arrive: a 9-byte
+// header declaring 2^62 bytes used to panic in make.
 func TestSessionHugeDeclaredSize(t *testing.T) {
 	for _, size := range []uint64{1<<63 - 1, 1 << 62, 1 << 40, 64<<20 + 1} {
 		ts := newTestSession(t, "DEALER", 0, 0, 0)

@@ -72,8 +72,9 @@ func (c *stdConn) writeNow(iov [][]byte) (n int, blocked bool, err error) {
 	return w.n, w.blocked, w.err
 }
 
-// unaliasMin is the smallest buffer worth re-placing: below it the copy
-// costs about what it saves.
+// unaliasMin is the smallest buffer worth re-placing: a page-aligned 64
+// KiB body went from 66-75 to 58-63 us one way re-placed; smaller ones
+// save less while the copy still costs.
 const unaliasMin = 64 << 10
 
 // unalias replaces each big buffer of an inline write whose bytes would
