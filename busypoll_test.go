@@ -16,21 +16,10 @@ func TestBusyPoll(t *testing.T) {
 	for _, b := range backends {
 		for _, tr := range []string{"tcp", "ipc"} {
 			t.Run(b.String()+"/"+tr, func(t *testing.T) {
-				c := azmq.NewContext(azmq.WithBackend(b))
-				rep, err := c.NewSocket(azmq.Rep, azmq.WithBusyPoll(spin), azmq.WithLinger(0))
-				if err != nil {
-					t.Fatal(err)
-				}
-				req, err := c.NewSocket(azmq.Req, azmq.WithBusyPoll(spin), azmq.WithLinger(0))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := rep.Bind(endpointFor(t, tr)); err != nil {
-					t.Fatal(err)
-				}
-				if err := req.Connect(rep.Addr()); err != nil {
-					t.Fatal(err)
-				}
+				c := newContext(t, b)
+				rep := newSocket(t, c, azmq.Rep, azmq.WithBusyPoll(spin))
+				req := newSocket(t, c, azmq.Req, azmq.WithBusyPoll(spin))
+				link(t, tr, rep, req)
 				ctx := timeoutCtx(t, testTimeout)
 				for i, size := range []int{1, 16, 4096, 200 << 10, 16, 1 << 20, 0} {
 					body := bytes.Repeat([]byte{byte(i + 1)}, size)
