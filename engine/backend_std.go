@@ -133,11 +133,25 @@ type stdConn struct {
 	hb      *time.Timer // the session's next heartbeat deadline; under mu
 	dead    error       // the heartbeat's verdict; under mu
 	ended   bool        // the session is closed; under mu
+
+	// The session's read side (its buffers, and ready and cleared below)
+	// belongs to whoever holds the read token: the reader goroutine, or
+	// an application goroutine in Pump (stdpump.go).
+	tok     atomic.Int32
+	want    atomic.Bool   // the application receives: a Pump found the token with the reader
+	pumps   atomic.Uint32 // Pumps begun, for the reader's lease
+	rwait   atomic.Bool   // the reader waits for a Pump to end
+	reclaim *ring.Signal  // the token may be back for the reader
+	lease   *time.Timer   // the reader's; see tokenLease
+	derr    error         // a Pump's failed read, handed to the reader with the token
+	ar      rawReader     // a Pump's reads
+	ready   bool          // the handshake is done
+	cleared bool          // the handshake's read deadline is cleared
 }
 
 func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
 	c := &stdConn{nc: nc, o: o, wake: ring.NewSignal(), room: ring.NewSignal(),
-		done: make(chan struct{}), closing: make(chan struct{})}
+		reclaim: ring.NewSignal(), done: make(chan struct{}), closing: make(chan struct{})}
 	peer := ""
 	if a := nc.RemoteAddr(); a != nil {
 		peer = a.String()
@@ -173,6 +187,9 @@ func (b *stdBackend) run(nc net.Conn, o owner, hs time.Duration) {
 func (c *stdConn) read() {
 	c.wake.Wake() // the greeting
 	err := c.readLoop()
+	if p := c.s.Pipe(); p != nil {
+		p.ClearPumper(c) // the reader holds the token for good now
+	}
 	c.mu.Lock()
 	if err != nil {
 		c.flushHandshakeLocked()
@@ -201,57 +218,83 @@ func (c *stdConn) read() {
 }
 
 func (c *stdConn) readLoop() error {
-	ready, cleared := false, false
 	for {
 		n, err := c.readSome()
 		if n > 0 {
-			c.mu.Lock()
-			aerr := c.s.Advance(n)
-			ctl, held := c.s.HasControl(), c.s.Held()
-			if !ready && c.s.Ready() {
-				ready = true
-				ctl = true // the pipe may hold messages already
-			}
-			if aerr == nil && c.s.NeedTick() {
-				aerr = c.heartbeatLocked()
-				ctl = ctl || c.s.HasControl()
-			}
-			c.mu.Unlock()
-			if ready && !held {
-				c.replied.Store(true)
-			}
-			if ready && !cleared {
-				c.nc.SetReadDeadline(time.Time{}) // the handshake's
-				cleared = true
-			}
-			if ctl {
-				c.wake.Wake()
-			}
-			if aerr != nil {
+			held, aerr := c.advance(n)
+			if stop, aerr := c.waitRoom(held, aerr); stop || aerr != nil {
 				return aerr
 			}
-			for held {
-				select {
-				case <-c.room.C():
-				case <-c.closing:
-					return nil
-				}
-				c.mu.Lock()
-				aerr = c.s.Resume()
-				held = c.s.Held()
-				c.mu.Unlock()
-				if aerr != nil {
-					return aerr
-				}
-			}
 		}
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) && !ready {
-				return ErrHandshakeTimeout
+		switch {
+		case err == nil:
+		case errors.Is(err, errHandedOver):
+			if stop, err := c.awaitToken(); stop || err != nil {
+				return err
 			}
+		case errors.Is(err, os.ErrDeadlineExceeded) && c.ready:
+			// Only Interrupt sets one after the handshake, meaning a
+			// Pump that has ended since.
+			c.nc.SetReadDeadline(time.Time{})
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return ErrHandshakeTimeout
+		default:
 			return err
 		}
 	}
+}
+
+// advance decodes n bytes just read; the caller holds the read token.
+func (c *stdConn) advance(n int) (held bool, err error) {
+	c.mu.Lock()
+	err = c.s.Advance(n)
+	ctl := c.s.HasControl()
+	held = c.s.Held()
+	if !c.ready && c.s.Ready() {
+		c.ready = true
+		ctl = true // the pipe may hold messages already
+		c.s.Pipe().SetPumper(c)
+	}
+	if err == nil && c.s.NeedTick() {
+		err = c.heartbeatLocked()
+		ctl = ctl || c.s.HasControl()
+	}
+	c.mu.Unlock()
+	if c.ready && !held {
+		c.replied.Store(true)
+	}
+	if c.ready && !c.cleared {
+		c.nc.SetReadDeadline(time.Time{}) // the handshake's
+		c.cleared = true
+	}
+	if ctl {
+		c.wake.Wake()
+	}
+	return held, err
+}
+
+// resume goes on decoding after the inbound queue had no room.
+func (c *stdConn) resume() (held bool, err error) {
+	c.mu.Lock()
+	err = c.s.Resume()
+	held = c.s.Held()
+	c.mu.Unlock()
+	return held, err
+}
+
+// waitRoom waits, while decoding is held for want of room in the inbound
+// queue, for the room, and decodes on; stop reports that the connection is
+// closing and the reader should read no more.
+func (c *stdConn) waitRoom(held bool, err error) (stop bool, _ error) {
+	for held && err == nil {
+		select {
+		case <-c.room.C():
+		case <-c.closing:
+			return true, nil
+		}
+		held, err = c.resume()
+	}
+	return false, err
 }
 
 func (c *stdConn) write() {
@@ -358,6 +401,7 @@ func (w inlineWaker) Wake() {
 // stop: the close waits for the reader to leave the socket.
 func (c *stdConn) closeNC() {
 	c.rd.stop.Store(true)
+	c.ar.stop.Store(true)
 	c.nc.Close()
 }
 

@@ -27,9 +27,16 @@ type rawReader struct {
 	spin  time.Duration
 	until time.Time
 	stop  atomic.Bool // the connection is being closed: spin no more
+	// release, set on the connection's own reader, is asked at a dry read
+	// whether to hand the reading to the application (stdConn.Pump)
+	// instead of parking; handed records that it did.
+	release func() bool
+	handed  bool
 }
 
-// readSome reads what the socket has into the session's read buffer.
+// readSome reads what the socket has into the session's read buffer on the
+// connection's reader goroutine; errHandedOver: the socket was dry and the
+// application reads it now.
 func (c *stdConn) readSome() (int, error) {
 	r := &c.rd
 	if r.fn == nil {
@@ -41,11 +48,29 @@ func (c *stdConn) readSome() (int, error) {
 		if err != nil {
 			return c.nc.Read(c.s.ReadBuf())
 		}
-		r.raw, r.fn, r.s = raw, r.read, c.s
+		r.raw, r.fn, r.s, r.release = raw, r.read, c.s, c.release
 	}
-	r.n, r.err = 0, nil
+	return r.readOnce()
+}
+
+// readDirect reads what the socket has, parking until it has something, on
+// the application's goroutine, which holds the read token. The reader
+// hands the token over only from a raw read, so c.rd is set up by then.
+func (c *stdConn) readDirect() (int, error) {
+	r := &c.ar
+	if r.fn == nil {
+		r.raw, r.fn, r.s, r.spin = c.rd.raw, r.read, c.s, c.rd.spin
+	}
+	return r.readOnce()
+}
+
+func (r *rawReader) readOnce() (int, error) {
+	r.n, r.err, r.handed = 0, nil, false
 	if err := r.raw.Read(r.fn); err != nil {
 		return 0, err
+	}
+	if r.handed {
+		return 0, errHandedOver
 	}
 	return r.n, r.err
 }
@@ -62,6 +87,10 @@ func (r *rawReader) read(fd uintptr) bool {
 				continue
 			}
 			r.s.Idle()
+			if r.release != nil && r.release() {
+				r.handed = true // the session's read side is the application's now
+				return true
+			}
 			return false
 		case err != nil:
 			r.err = err

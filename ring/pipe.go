@@ -30,6 +30,23 @@ type Pipe struct {
 	gone      atomic.Bool
 	hiccup    atomic.Pointer[func()]
 	kick      atomic.Pointer[func()]
+	pump      atomic.Pointer[Pumper]
+}
+
+// Pumper is a transport that can read a pipe's connection on the goroutine
+// that waits for its messages. A receiver parked on a queue is woken by the
+// transport's own reader, a goroutine hand-off that on a round trip costs
+// more than the read: one that reads the connection itself is woken by the
+// kernel directly.
+type Pumper interface {
+	// Pump reads the connection once on the calling goroutine, parking
+	// until bytes come or Interrupt, and delivers what it read to In. False
+	// means the transport reads the connection itself at the moment: wait
+	// for In as usual (the transport wakes In's consumer when it hands the
+	// reading over).
+	Pump() bool
+	// Interrupt makes a Pump in progress return soon.
+	Interrupt()
 }
 
 // SetPeerType records the Socket-Type the peer announced. A dialer's pipe
@@ -89,6 +106,35 @@ func (p *Pipe) SetHiccup(f func()) {
 func (p *Pipe) Hiccup() {
 	if f := p.hiccup.Load(); f != nil {
 		(*f)()
+	}
+}
+
+// SetPumper installs the transport that Pump reads through; a new
+// connection of a dialer's pipe replaces the last one's.
+func (p *Pipe) SetPumper(x Pumper) { p.pump.Store(&x) }
+
+// ClearPumper removes x if it is the installed Pumper: a connection ending
+// leaves its successor's alone.
+func (p *Pipe) ClearPumper(x Pumper) {
+	if cur := p.pump.Load(); cur != nil && *cur == x {
+		p.pump.CompareAndSwap(cur, nil)
+	}
+}
+
+// Pump reads the pipe's connection on the calling goroutine (see Pumper);
+// false without a Pumper.
+func (p *Pipe) Pump() bool {
+	if x := p.pump.Load(); x != nil {
+		return (*x).Pump()
+	}
+	return false
+}
+
+// Interrupt ends a Pump in progress, so that its caller looks at the
+// socket again: another pipe arrived, or the socket is closing.
+func (p *Pipe) Interrupt() {
+	if x := p.pump.Load(); x != nil {
+		(*x).Interrupt()
 	}
 }
 

@@ -280,6 +280,18 @@ func (q *Queue) afterPopLocked() Waker {
 	return nil
 }
 
+// Nudge fires the consumer's Waker, so that a consumer parked on it looks
+// again although nothing was pushed: the transport stopped reading for it
+// and left the reading to it (see Pumper).
+func (q *Queue) Nudge() {
+	q.mu.Lock()
+	r := q.readable
+	q.mu.Unlock()
+	if r != nil {
+		r.Wake()
+	}
+}
+
 // Len returns the number of queued messages.
 func (q *Queue) Len() int {
 	q.mu.Lock()

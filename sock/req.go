@@ -129,7 +129,7 @@ func (s *reqSocket) Recv(ctx context.Context, m *ring.Msg) error {
 			return nil
 		}
 		s.rmu.Unlock()
-		if err := s.wait(ctx, s.recvSig, "recv"); err != nil {
+		if err := s.waitRecv(ctx); err != nil {
 			return err
 		}
 		waited = true

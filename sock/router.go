@@ -118,7 +118,7 @@ func (s *routerSocket) Recv(ctx context.Context, m *ring.Msg) error {
 			return nil
 		}
 		s.rmu.Unlock()
-		if err := s.wait(ctx, s.recvSig, "recv"); err != nil {
+		if err := s.waitRecv(ctx); err != nil {
 			return err
 		}
 		waited = true

@@ -210,14 +210,15 @@ func (b *base) init(t Type) {
 	b.recvSig = ring.NewSignal()
 }
 
-// Close wakes every blocked call; the pipes stay with their transports.
+// Close wakes every blocked call, a receive reading a connection itself
+// included; the pipes stay with their transports.
 func (b *base) Close() {
 	if b.closed.CompareAndSwap(false, true) {
 		close(b.done)
+		b.interruptPumps()
 	}
 }
 
-// lockBoth takes both mutexes in the package's lock order.
 // probe queues ZMQ_PROBE_ROUTER's empty message to a new pipe, ahead of
 // anything the application sends: the caller holds smu.
 func probe(p *ring.Pipe) {
@@ -228,6 +229,7 @@ func probe(p *ring.Pipe) {
 	}
 }
 
+// lockBoth takes both mutexes in the package's lock order.
 func (b *base) lockBoth() {
 	b.smu.Lock()
 	b.rmu.Lock()
@@ -244,6 +246,7 @@ func (b *base) unlockBoth() {
 // SetWakers wakes at once for messages that arrived before.
 func (b *base) installWakers(pe *peer) {
 	pe.p.In.SetWakers(b.recvSig, nil)
+	b.interruptPumps() // a receive reading the one other pipe must see this one
 	if pe.room != nil {
 		pe.p.Out.SetWakers(nil, pe.room)
 		return
@@ -275,6 +278,36 @@ func (b *base) dropPeer(pe *peer) {
 	if !pe.pending() {
 		b.in.remove(pe)
 	}
+}
+
+// interruptPumps ends every receive that is reading a pipe's connection
+// itself (ring.Pumper), so that it looks at the socket again.
+func (b *base) interruptPumps() {
+	b.rmu.Lock()
+	for _, pe := range b.in.peers {
+		pe.p.Interrupt()
+	}
+	b.rmu.Unlock()
+}
+
+// waitRecv parks a receive until a pipe may hold a message. With one pipe
+// whose transport can be read on this goroutine, and a ctx that cannot end
+// the wait, it reads that connection here instead (ring.Pumper): the kernel
+// then wakes this goroutine, not the transport's reader, which would have
+// to wake this one in turn.
+func (b *base) waitRecv(ctx context.Context) error {
+	if ctx.Done() == nil {
+		b.rmu.Lock()
+		var p *ring.Pipe
+		if len(b.in.peers) == 1 {
+			p = b.in.peers[0].p
+		}
+		b.rmu.Unlock()
+		if p != nil && p.Pump() {
+			return nil
+		}
+	}
+	return b.wait(ctx, b.recvSig, "recv")
 }
 
 // wait parks until sig fires, ctx ends or the socket closes. It fails
@@ -351,7 +384,7 @@ func (b *base) recvFQ(ctx context.Context, m *ring.Msg) error {
 			return nil
 		}
 		b.rmu.Unlock()
-		if err := b.wait(ctx, b.recvSig, "recv"); err != nil {
+		if err := b.waitRecv(ctx); err != nil {
 			return err
 		}
 		waited = true
