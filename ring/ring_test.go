@@ -297,3 +297,50 @@ func BenchmarkMsgMoveTo(b *testing.B) {
 		})
 	}
 }
+
+type countPumper struct{ pumps, interrupts int }
+
+func (c *countPumper) Pump() bool { c.pumps++; return true }
+func (c *countPumper) Interrupt() { c.interrupts++ }
+
+// TestPipePumper checks that a pipe pumps through the Pumper installed
+// last, and that a connection clearing its own leaves its successor's.
+func TestPipePumper(t *testing.T) {
+	p := NewPipe(0, 0)
+	if p.Pump() {
+		t.Fatal("Pump without a Pumper reported a read")
+	}
+	p.Interrupt() // no Pumper: nothing to do
+	old, cur := &countPumper{}, &countPumper{}
+	p.SetPumper(old)
+	p.SetPumper(cur)
+	p.ClearPumper(old)
+	if !p.Pump() || cur.pumps != 1 || old.pumps != 0 {
+		t.Fatalf("pumps: current %d, replaced %d", cur.pumps, old.pumps)
+	}
+	p.Interrupt()
+	if cur.interrupts != 1 {
+		t.Fatal("Interrupt did not reach the Pumper")
+	}
+	p.ClearPumper(cur)
+	if p.Pump() {
+		t.Fatal("Pump after ClearPumper reported a read")
+	}
+}
+
+// TestQueueNudge checks that Nudge wakes the consumer with nothing queued.
+func TestQueueNudge(t *testing.T) {
+	q := NewQueue(0)
+	q.Nudge() // no Waker yet
+	sig := NewSignal()
+	q.SetWakers(sig, nil)
+	q.Nudge()
+	select {
+	case <-sig.C():
+	default:
+		t.Fatal("Nudge did not wake the consumer")
+	}
+	if q.Len() != 0 {
+		t.Fatal("Nudge queued something")
+	}
+}
