@@ -127,12 +127,7 @@ func TestDirectRecv(t *testing.T) {
 			pull, push := newSocket(t, c, azmq.Pull), newSocket(t, c, azmq.Push)
 			link(t, tr, pull, push)
 			ch := pumpingRecv(t, b, pull, push)
-			push2 := newSocket(t, c, azmq.Push)
-			mustConnect(t, push2, pull.Addr())
-			mustSend(t, push2, "second")
-			if r := await(t, ch); r.err != nil || string(r.msg[0]) != "second" {
-				t.Fatalf("got %s, %v; want the second peer's message", show(r.msg), r.err)
-			}
+			fromNewPeer(t, c, pull, ch, "second")
 		}},
 		{"close", func(t *testing.T, c *azmq.Context, b azmq.Backend, tr string) {
 			pull, push := newSocket(t, c, azmq.Pull), newSocket(t, c, azmq.Push)
@@ -150,12 +145,7 @@ func TestDirectRecv(t *testing.T) {
 			link(t, tr, pull, push)
 			ch := pumpingRecv(t, b, pull, push)
 			push.Close()
-			push2 := newSocket(t, c, azmq.Push)
-			mustConnect(t, push2, pull.Addr())
-			mustSend(t, push2, "after")
-			if r := await(t, ch); r.err != nil || string(r.msg[0]) != "after" {
-				t.Fatalf("got %s, %v", show(r.msg), r.err)
-			}
+			fromNewPeer(t, c, pull, ch, "after")
 		}},
 		{"not_receiving", func(t *testing.T, c *azmq.Context, b azmq.Backend, tr string) {
 			// Once the application stops receiving, the connection is
@@ -190,6 +180,18 @@ func TestDirectRecv(t *testing.T) {
 		}
 	}
 	assertNoLeaks(t)
+}
+
+// fromNewPeer connects a new PUSH to pull, sends text, and checks that the
+// receive under way, ch, gets it.
+func fromNewPeer(t *testing.T, c *azmq.Context, pull *azmq.Socket, ch <-chan recvResult, text string) {
+	t.Helper()
+	push := newSocket(t, c, azmq.Push)
+	mustConnect(t, push, pull.Addr())
+	mustSend(t, push, text)
+	if r := await(t, ch); r.err != nil || string(r.msg[0]) != text {
+		t.Fatalf("got %s, %v; want the new peer's %q", show(r.msg), r.err, text)
+	}
 }
 
 // mustSendBytes sends the frames, failing the test if that takes

@@ -208,8 +208,9 @@ func WithHeartbeat(ivl, ttl, timeout time.Duration) Option {
 // there, and what is queued to a connection is dropped when it is lost.
 func WithImmediate(on bool) Option { return func(o *options) { o.immediate = on } }
 
-// WithBusyPoll makes each connection's reader keep trying to read for up
-// to d after its socket runs dry before it parks in the runtime poller,
+// WithBusyPoll makes whoever reads a connection (its reader goroutine, or a
+// receive reading it itself; see Socket.RecvMsg) keep trying to read for up
+// to d after the socket runs dry before it parks in the runtime poller,
 // yielding to other goroutines in between (0, the default: park at once).
 // It buys latency with CPU: a round trip no longer waits for a sleeping
 // CPU and a parked goroutine to wake, at the price of a busy core for d

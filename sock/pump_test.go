@@ -75,12 +75,20 @@ func TestRecvPumps(t *testing.T) {
 	}
 }
 
-func TestRecvPumpDeclined(t *testing.T) {
+// declinedPump returns a socket of type typ with one pipe whose Pumper
+// declines: its transport's reader has the connection.
+func declinedPump(t *testing.T, typ Type) (Socket, *ring.Pipe, *fakePumper) {
+	t.Helper()
 	checkLeaks(t)
-	s := newSocket(t, Pull, Options{})
+	s := newSocket(t, typ, Options{})
 	p := attach(t, s, 0, 0, "")
 	f := &fakePumper{p: p, decline: true}
 	p.SetPumper(f)
+	return s, p, f
+}
+
+func TestRecvPumpDeclined(t *testing.T) {
+	s, p, f := declinedPump(t, Pull)
 	m := mkMsg()
 	done := async(func() error { return s.Recv(context.Background(), m) })
 	wantPending(t, done)
@@ -94,11 +102,7 @@ func TestRecvPumpDeclined(t *testing.T) {
 // look again when a second pipe arrives (it must not stay on the first)
 // and when the socket closes; with two pipes it waits as before.
 func TestPumpInterrupted(t *testing.T) {
-	checkLeaks(t)
-	s := newSocket(t, Dealer, Options{})
-	p := attach(t, s, 0, 0, "")
-	f := &fakePumper{p: p, decline: true}
-	p.SetPumper(f)
+	s, _, f := declinedPump(t, Dealer)
 	p2 := attach(t, s, 0, 0, "")
 	if f.interrupts.Load() == 0 {
 		t.Fatal("attaching a second pipe did not interrupt the first's Pump")
