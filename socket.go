@@ -392,9 +392,9 @@ func (s *Socket) SendMsg(ctx context.Context, m *Msg) error {
 // goroutine on the default backend (Linux), so a request/reply round trip
 // has no hand-off between goroutines: 16 B one way over tcp went from
 // 35-43 to 20-25 us on the project's VM. While the application is between
-// such receives nobody reads the connection; after 2 ms without one, the
-// connection's own reader takes it back. A ctx that can end waits for
-// that reader as before.
+// such receives nobody reads the connection; after a lease without one (2
+// ms, growing to 32 ms while receives go on), the connection's own reader
+// takes it back. A ctx that can end waits for that reader as before.
 func (s *Socket) RecvMsg(ctx context.Context, m *Msg) error {
 	if err := s.pat.Recv(ctx, m); err != nil {
 		return err

@@ -20,11 +20,19 @@ const (
 	tokApp                 // an application goroutine reads, in Pump
 )
 
-// tokenLease is how long the reader leaves a connection it handed over
-// unread while the application is between receives, before it takes the
-// reading back: the delay, when the application stops receiving, for what
-// needs no receive (a heartbeat, a disconnect, messages to queue).
-const tokenLease = 2 * time.Millisecond
+// The reader leaves a connection it handed over unread while the
+// application is between receives for a lease, then takes the reading back
+// if no receive began in it: the delay, when the application stops
+// receiving, for what needs no receive (a heartbeat, a disconnect, messages
+// to queue). The lease starts at tokenLease and doubles, up to
+// tokenLeaseMax, while receives go on, because each lease that runs out
+// wakes the reader: at 1 MiB one way over tcp a fixed 2 ms lease measured
+// 145-216 us (median 185) and a fixed 100 ms one 123-181 (median 155) in
+// the same A/B runs.
+const (
+	tokenLease    = 2 * time.Millisecond
+	tokenLeaseMax = 32 * time.Millisecond
+)
 
 // errHandedOver is readSome's report that the reader handed the token over.
 var errHandedOver = errors.New("azmq: reading handed to the application")
@@ -41,7 +49,8 @@ func (c *stdConn) release() bool {
 
 // awaitToken parks the reader while the application has the reading:
 // until a Pump hands the token back (its read failed, or it was
-// interrupted), or a whole lease passes with no Pump begun. A Pump under
+// interrupted), or a whole lease passes with no Pump begun (see
+// tokenLease). A Pump under
 // way then is asked to wake the reader when it ends. stop and err are
 // readLoop's, for the connection's end.
 func (c *stdConn) awaitToken() (stop bool, err error) {
@@ -50,7 +59,7 @@ func (c *stdConn) awaitToken() (stop bool, err error) {
 	} else {
 		c.lease.Reset(tokenLease)
 	}
-	lease, seen := c.lease.C, c.pumps.Load()
+	lease, seen, term := c.lease.C, c.pumps.Load(), tokenLease
 	for !c.takeToken() {
 		if lease == nil {
 			// Set before each look, since a Pump ending clears it.
@@ -66,7 +75,8 @@ func (c *stdConn) awaitToken() (stop bool, err error) {
 		}
 		if n := c.pumps.Load(); n != seen {
 			seen = n // still receiving: leave it the reading
-			c.lease.Reset(tokenLease)
+			term = min(2*term, tokenLeaseMax)
+			c.lease.Reset(term)
 			continue
 		}
 		lease = nil
