@@ -83,24 +83,13 @@ func TestDirectRecv(t *testing.T) {
 		run  func(t *testing.T, c *azmq.Context, b azmq.Backend, tr string)
 	}{
 		{"req_rep_sizes", func(t *testing.T, c *azmq.Context, b azmq.Backend, tr string) {
-			rep, req := newSocket(t, c, azmq.Rep), newSocket(t, c, azmq.Req)
-			link(t, tr, rep, req)
-			ctx := context.Background()
-			for i, size := range []int{0, 1, 16, 4096, 70 << 10, 16, 1 << 20, 3, 300 << 10} {
-				body := bytes.Repeat([]byte{byte(i + 1)}, size)
-				mustSendBytes(t, req, []byte("head"), body)
-				r := await(t, recvBackground(rep))
-				if r.err != nil || len(r.msg) != 2 || !bytes.Equal(r.msg[1], body) {
-					t.Fatalf("request %d of %d bytes: %d frames, %v", i, size, len(r.msg), r.err)
-				}
-				if err := rep.Send(ctx, r.msg...); err != nil {
-					t.Fatal(err)
-				}
-				r = await(t, recvBackground(req))
-				if r.err != nil || !bytes.Equal(r.msg[1], body) {
-					t.Fatalf("reply %d: %v", i, r.err)
-				}
-			}
+			reqRepSizes(t, c, tr, nil, nil)
+		}},
+		{"curve_sizes", func(t *testing.T, c *azmq.Context, b azmq.Backend, tr string) {
+			// Sealed frames, big ones included, decoded by a receive.
+			k := testCurveKeys(t)
+			reqRepSizes(t, c, tr, []azmq.Option{azmq.WithCurveServer(k.ss)},
+				[]azmq.Option{azmq.WithCurveClient(k.sp, k.cp, k.cs)})
 		}},
 		{"queue_limit", func(t *testing.T, c *azmq.Context, b azmq.Backend, tr string) {
 			// One read brings far more than the inbound queue holds.
@@ -180,6 +169,30 @@ func TestDirectRecv(t *testing.T) {
 		}
 	}
 	assertNoLeaks(t)
+}
+
+// reqRepSizes runs request/reply round trips of many sizes, every receive
+// with context.Background, checking each body.
+func reqRepSizes(t *testing.T, c *azmq.Context, tr string, repOpts, reqOpts []azmq.Option) {
+	t.Helper()
+	rep, req := newSocket(t, c, azmq.Rep, repOpts...), newSocket(t, c, azmq.Req, reqOpts...)
+	link(t, tr, rep, req)
+	ctx := context.Background()
+	for i, size := range []int{0, 1, 16, 4096, 70 << 10, 16, 1 << 20, 3, 300 << 10} {
+		body := bytes.Repeat([]byte{byte(i + 1)}, size)
+		mustSendBytes(t, req, []byte("head"), body)
+		r := await(t, recvBackground(rep))
+		if r.err != nil || len(r.msg) != 2 || !bytes.Equal(r.msg[1], body) {
+			t.Fatalf("request %d of %d bytes: %d frames, %v", i, size, len(r.msg), r.err)
+		}
+		if err := rep.Send(ctx, r.msg...); err != nil {
+			t.Fatal(err)
+		}
+		r = await(t, recvBackground(req))
+		if r.err != nil || !bytes.Equal(r.msg[1], body) {
+			t.Fatalf("reply %d: %v", i, r.err)
+		}
+	}
 }
 
 // fromNewPeer connects a new PUSH to pull, sends text, and checks that the
