@@ -55,26 +55,36 @@ func pumping() bool {
 	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "engine.(*stdConn).Pump")
 }
 
-// pumpingRecv starts a receive with context.Background and, where
+// pumpingRecv starts a receive on s with context.Background and, where
 // receives read their connection themselves, returns once this one does.
-// Until then it feeds it messages from push: a receive asks for the reading
-// at one message and gets it at a later one, unless the reader took it back
-// in between (a slow machine, the race detector).
-func pumpingRecv(t *testing.T, b azmq.Backend, pull, push *azmq.Socket) <-chan recvResult {
+// Until then it feeds it messages: feed makes one arrive at s and returns
+// what to run once it is received. A receive asks for the reading at one
+// message and gets it at a later one, unless the reader took it back in
+// between (a slow machine, the race detector).
+func pumpingRecv(t *testing.T, b azmq.Backend, s *azmq.Socket, feed func() func()) <-chan recvResult {
 	t.Helper()
 	direct := b == azmq.BackendStd && runtime.GOOS == "linux"
 	for i := range 100 {
-		ch := recvBackground(pull)
+		ch := recvBackground(s)
 		if !direct && i > 0 || direct && eventually(100*time.Millisecond, pumping) {
 			return ch
 		}
-		mustSend(t, push, "prime")
+		after := feed()
 		if r := await(t, ch); r.err != nil || string(r.msg[0]) != "prime" {
 			t.Fatalf("priming receive: %s, %v", show(r.msg), r.err)
 		}
+		after()
 	}
 	t.Fatal("no receive came to read its connection itself")
 	return nil
+}
+
+// primeFrom returns a pumpingRecv feed that sends "prime" from push.
+func primeFrom(t *testing.T, push *azmq.Socket) func() func() {
+	return func() func() {
+		mustSend(t, push, "prime")
+		return func() {}
+	}
 }
 
 func TestDirectRecv(t *testing.T) {
@@ -96,7 +106,7 @@ func TestDirectRecv(t *testing.T) {
 			pull := newSocket(t, c, azmq.Pull, azmq.WithRecvHWM(2))
 			push := newSocket(t, c, azmq.Push)
 			link(t, tr, pull, push)
-			ch := pumpingRecv(t, b, pull, push)
+			ch := pumpingRecv(t, b, pull, primeFrom(t, push))
 			for i := range 500 {
 				mustSend(t, push, fmt.Sprint(i))
 			}
@@ -115,13 +125,13 @@ func TestDirectRecv(t *testing.T) {
 			// message from a second peer although the first stays silent.
 			pull, push := newSocket(t, c, azmq.Pull), newSocket(t, c, azmq.Push)
 			link(t, tr, pull, push)
-			ch := pumpingRecv(t, b, pull, push)
+			ch := pumpingRecv(t, b, pull, primeFrom(t, push))
 			fromNewPeer(t, c, pull, ch, "second")
 		}},
 		{"close", func(t *testing.T, c *azmq.Context, b azmq.Backend, tr string) {
 			pull, push := newSocket(t, c, azmq.Pull), newSocket(t, c, azmq.Push)
 			link(t, tr, pull, push)
-			ch := pumpingRecv(t, b, pull, push)
+			ch := pumpingRecv(t, b, pull, primeFrom(t, push))
 			pull.Close()
 			if r := await(t, ch); !errors.Is(r.err, azmq.ErrClosed) {
 				t.Fatalf("Recv after Close: %v, want ErrClosed", r.err)
@@ -132,7 +142,7 @@ func TestDirectRecv(t *testing.T) {
 			// message still arrives.
 			pull, push := newSocket(t, c, azmq.Pull), newSocket(t, c, azmq.Push)
 			link(t, tr, pull, push)
-			ch := pumpingRecv(t, b, pull, push)
+			ch := pumpingRecv(t, b, pull, primeFrom(t, push))
 			push.Close()
 			fromNewPeer(t, c, pull, ch, "after")
 		}},
@@ -143,7 +153,7 @@ func TestDirectRecv(t *testing.T) {
 			push := newSocket(t, c, azmq.Push, azmq.WithLinger(testTimeout))
 			events := pull.Monitor(timeoutCtx(t, testTimeout))
 			link(t, tr, pull, push)
-			ch := pumpingRecv(t, b, pull, push)
+			ch := pumpingRecv(t, b, pull, primeFrom(t, push))
 			mustSend(t, push, "first")
 			if r := await(t, ch); r.err != nil || string(r.msg[0]) != "first" {
 				t.Fatalf("got %s, %v", show(r.msg), r.err)

@@ -3,6 +3,7 @@ package azmq_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -167,7 +168,7 @@ func TestMonitorLifecycle(t *testing.T) {
 func TestHeartbeatInterop(t *testing.T) {
 	requirePyzmq(t)
 	peerOpts := []peerOpt{{"HEARTBEAT_IVL", 100}, {"HEARTBEAT_TIMEOUT", 1000}}
-	run := func(t *testing.T, c *azmq.Context, weBind bool) {
+	run := func(t *testing.T, c *azmq.Context, b azmq.Backend, weBind, direct bool) {
 		s := newSocket(t, c, azmq.Pair, azmq.WithHeartbeat(100*time.Millisecond, time.Second, 500*time.Millisecond))
 		mon := s.Monitor(timeoutCtx(t, time.Minute))
 		var p *pyPeer
@@ -196,6 +197,16 @@ func TestHeartbeatInterop(t *testing.T) {
 		default:
 		}
 
+		var pending <-chan recvResult
+		if direct {
+			// The silence begins while a receive reads the connection
+			// itself: the heartbeat must end that read too.
+			pending = pumpingRecv(t, b, s, func() func() {
+				done := p.echoAsync(1)
+				mustSend(t, s, "prime")
+				return done
+			})
+		}
 		pause(t, p.cmd.Process)
 		stopped := time.Now()
 		ev := nextEvent(t, mon, azmq.EventDisconnected)
@@ -206,9 +217,24 @@ func TestHeartbeatInterop(t *testing.T) {
 		if d := time.Since(stopped); d > 5*time.Second {
 			t.Fatalf("silent peer detected after %v", d)
 		}
+		if pending != nil {
+			s.Close()
+			if r := await(t, pending); !errors.Is(r.err, azmq.ErrClosed) {
+				t.Fatalf("receive after the peer fell silent: %s, %v", show(r.msg), r.err)
+			}
+		}
 	}
-	runOnBackends(t, []backendCase{
-		{"we bind", func(t *testing.T, c *azmq.Context) { run(t, c, true) }},
-		{"they bind", func(t *testing.T, c *azmq.Context) { run(t, c, false) }},
-	})
+	for _, b := range backends {
+		t.Run(b.String(), func(t *testing.T) {
+			for _, weBind := range []bool{true, false} {
+				for _, direct := range []bool{false, true} {
+					t.Run(fmt.Sprintf("we_bind=%v/direct=%v", weBind, direct), func(t *testing.T) {
+						t.Parallel()
+						run(t, newContext(t, b), b, weBind, direct)
+					})
+				}
+			}
+		})
+	}
+	assertNoLeaks(t)
 }
