@@ -394,7 +394,8 @@ func (s *Socket) SendMsg(ctx context.Context, m *Msg) error {
 // 35-43 to 20-25 us on the project's VM. While the application is between
 // such receives nobody reads the connection; after a lease without one (2
 // ms, growing to 32 ms while receives go on), the connection's own reader
-// takes it back. A ctx that can end waits for that reader as before.
+// takes it back. A ctx that can end waits for that reader as before, and
+// a receive that waits so gives it the reading back at once.
 func (s *Socket) RecvMsg(ctx context.Context, m *Msg) error {
 	if err := s.pat.Recv(ctx, m); err != nil {
 		return err

@@ -24,14 +24,16 @@ const (
 // application is between receives for a lease, then takes the reading back
 // if no receive began in it: the delay, when the application stops
 // receiving, for what needs no receive (a heartbeat, a disconnect, messages
-// to queue). The lease starts at tokenLease and doubles, up to
+// to queue); a receive that waits for its queue instead of reading (its ctx
+// can end, or the socket has other pipes) gives the reading back at once
+// (Interrupt). The lease starts at tokenLease and doubles, up to
 // tokenLeaseMax, while receives go on, because each lease that runs out
 // wakes the reader: at 1 MiB one way over tcp a fixed 2 ms lease measured
 // 145-216 us (median 185) and a fixed 100 ms one 123-181 (median 155) in
 // the same A/B runs.
-const (
+var (
 	tokenLease    = 2 * time.Millisecond
-	tokenLeaseMax = 32 * time.Millisecond
+	tokenLeaseMax = 32 * time.Millisecond // vars so that a test can stretch them
 )
 
 // errHandedOver is readSome's report that the reader handed the token over.
@@ -49,10 +51,10 @@ func (c *stdConn) release() bool {
 
 // awaitToken parks the reader while the application has the reading:
 // until a Pump hands the token back (its read failed, or it was
-// interrupted), or a whole lease passes with no Pump begun (see
-// tokenLease). A Pump under
-// way then is asked to wake the reader when it ends. stop and err are
-// readLoop's, for the connection's end.
+// interrupted), the socket gives the reading back (Interrupt), a whole
+// lease passes with no Pump begun (see tokenLease), or the connection is
+// closing. A Pump under way then is asked to wake the reader when it ends.
+// stop and err are readLoop's, for the connection's end.
 func (c *stdConn) awaitToken() (stop bool, err error) {
 	if c.lease == nil {
 		c.lease = time.NewTimer(tokenLease)
@@ -60,6 +62,7 @@ func (c *stdConn) awaitToken() (stop bool, err error) {
 		c.lease.Reset(tokenLease)
 	}
 	lease, seen, term := c.lease.C, c.pumps.Load(), tokenLease
+	closing := c.closing
 	for !c.takeToken() {
 		if lease == nil {
 			// Set before each look, since a Pump ending clears it.
@@ -72,12 +75,14 @@ func (c *stdConn) awaitToken() (stop bool, err error) {
 		case <-c.reclaim.C():
 			continue
 		case <-lease:
-		}
-		if n := c.pumps.Load(); n != seen {
-			seen = n // still receiving: leave it the reading
-			term = min(2*term, tokenLeaseMax)
-			c.lease.Reset(term)
-			continue
+			if n := c.pumps.Load(); n != seen {
+				seen = n // still receiving: leave it the reading
+				term = min(2*term, tokenLeaseMax)
+				c.lease.Reset(term)
+				continue
+			}
+		case <-closing:
+			closing = nil // the reader ends the connection: no more leases
 		}
 		lease = nil
 		c.want.Store(false) // not receiving: read for it until it asks again
@@ -152,10 +157,18 @@ func (c *stdConn) Pump() bool {
 	return true
 }
 
-// Interrupt ends a Pump under way. A deadline it sets after the Pump ended
-// fails the next read once, which the reader ignores after the handshake.
+// Interrupt ends a Pump under way, or, between Pumps, gives the reading
+// back to the reader at once instead of at the end of its lease: the
+// socket is about to wait without pumping, and a message must not sit
+// unread for a lease (up to 32 ms) meanwhile. A deadline it sets after the
+// Pump ended fails the next read once, which the reader ignores after the
+// handshake.
 func (c *stdConn) Interrupt() {
-	if c.tok.Load() == tokApp {
+	switch c.tok.Load() {
+	case tokApp:
 		c.nc.SetReadDeadline(time.Unix(1, 0))
+	case tokFree:
+		c.want.Store(false)
+		c.reclaim.Wake()
 	}
 }

@@ -45,7 +45,8 @@ type Pumper interface {
 	// for In as usual (the transport wakes In's consumer when it hands the
 	// reading over).
 	Pump() bool
-	// Interrupt makes a Pump in progress return soon.
+	// Interrupt makes a Pump in progress return soon and has the
+	// transport read the connection itself again, until the next Pump.
 	Interrupt()
 }
 
@@ -131,7 +132,9 @@ func (p *Pipe) Pump() bool {
 }
 
 // Interrupt ends a Pump in progress, so that its caller looks at the
-// socket again: another pipe arrived, or the socket is closing.
+// socket again (another pipe arrived, or the socket is closing), and has
+// the transport read the connection again: the socket waits for In the
+// usual way now.
 func (p *Pipe) Interrupt() {
 	if x := p.pump.Load(); x != nil {
 		(*x).Interrupt()

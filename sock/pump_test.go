@@ -71,6 +71,29 @@ func TestRecvPumps(t *testing.T) {
 			if got := strs(m); got[len(got)-1] != "pumped" || f.pumps.Load() != 1 {
 				t.Fatalf("got %q after %d pumps, want the pumped message after 1", got, f.pumps.Load())
 			}
+
+			// A receive that then waits without pumping hands the
+			// reading back to the transport, once: it would otherwise
+			// leave the connection unread for its lease.
+			switch typ {
+			case Req:
+				send(t, s, "again")
+				wantPeerRecv(t, p, "", "again")
+			case Rep:
+				send(t, s, "reply")
+			}
+			before := f.interrupts.Load()
+			for range 2 {
+				ctx, cancel := context.WithTimeout(context.Background(), blockedFor)
+				err := s.Recv(ctx, mkMsg())
+				cancel()
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("Recv with a deadline: %v", err)
+				}
+			}
+			if n := f.interrupts.Load() - before; n != 1 {
+				t.Fatalf("two receives waiting without pumping interrupted the pumped pipe %d times, want 1", n)
+			}
 		})
 	}
 }

@@ -199,6 +199,10 @@ type base struct {
 
 	rmu sync.Mutex
 	in  fq // guarded by rmu
+
+	// pumped is the pipe a receive last read through (ring.Pumper): a
+	// receive that waits without pumping hands its reading back.
+	pumped atomic.Pointer[ring.Pipe]
 }
 
 func (b *base) setCounters(c *Counters) { b.counters = c }
@@ -304,7 +308,17 @@ func (b *base) waitRecv(ctx context.Context) error {
 		}
 		b.rmu.Unlock()
 		if p != nil && p.Pump() {
+			if b.pumped.Load() != p {
+				b.pumped.Store(p)
+			}
 			return nil
+		}
+	}
+	if b.pumped.Load() != nil {
+		// The transport would leave the connection unread until it took
+		// the reading back by itself.
+		if p := b.pumped.Swap(nil); p != nil {
+			p.Interrupt()
 		}
 	}
 	return b.wait(ctx, b.recvSig, "recv")

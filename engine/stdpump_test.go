@@ -1,0 +1,122 @@
+//go:build linux
+
+package engine
+
+import (
+	"testing"
+	"time"
+
+	"github.com/azmq/azmq/ring"
+)
+
+// pumpedPair returns a PUSH dialer's pipe and the PULL listener's pipe of
+// one std connection, after a Pump on the listener's pipe has read its
+// connection: the reader handed the reading over and waits out its lease.
+// next is the number of the next message to send.
+func pumpedPair(t *testing.T, e *Engine) (dp, lp *ring.Pipe, next int, closeAll func()) {
+	t.Helper()
+	lh, dh := newFakeHost(), newFakeHost()
+	l, err := e.Listen("tcp://127.0.0.1:0", testOptions("PULL"), lh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Dial(l.Addr(), testOptions("PUSH"), dh)
+	if err != nil {
+		l.Close(0)
+		t.Fatal(err)
+	}
+	closeAll = func() { d.Close(0); l.Close(0) }
+	dp, lp = dh.waitAttach(t, time.Second), lh.waitAttach(t, 5*time.Second)
+	readable := ring.NewSignal()
+	lp.In.SetWakers(readable, nil)
+	var m ring.Msg
+	defer m.Release()
+	for pumped := false; !pumped; next++ {
+		if next == 100 {
+			closeAll()
+			t.Fatal("no Pump came to read the connection")
+		}
+		if err := sendN(dp, next, 1, 5*time.Second); err != nil {
+			closeAll()
+			t.Fatal(err)
+		}
+		for !lp.In.Pop(&m) {
+			if lp.Pump() {
+				pumped = true
+				continue
+			}
+			select {
+			case <-readable.C():
+			case <-time.After(5 * time.Second):
+				closeAll()
+				t.Fatalf("message %d did not arrive", next)
+			}
+		}
+		if err := checkPayload(&m, next); err != nil {
+			closeAll()
+			t.Fatal(err)
+		}
+	}
+	return dp, lp, next, closeAll
+}
+
+// stretchLease makes the reader's lease outlast the test, so that only
+// what the test does gives the reading back.
+func stretchLease(t *testing.T) {
+	lease, leaseMax := tokenLease, tokenLeaseMax
+	tokenLease, tokenLeaseMax = time.Hour, time.Hour
+	t.Cleanup(func() { tokenLease, tokenLeaseMax = lease, leaseMax })
+}
+
+func TestPumpGivesReadingBack(t *testing.T) {
+	stretchLease(t)
+	t.Run("interrupt", func(t *testing.T) {
+		// A socket about to wait for its queue instead of pumping: the
+		// reader must read the next message for it now, not in an hour.
+		onStdEngine(t, func(e *Engine) {
+			dp, lp, next, closeAll := pumpedPair(t, e)
+			defer closeAll()
+			lp.Interrupt()
+			if err := sendN(dp, next, 1, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if err := recvN(lp, next, 1, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("close", func(t *testing.T) {
+		// Closing a connection whose reading the application has ends
+		// its reader at once (onStdEngine bounds Engine.Close).
+		onStdEngine(t, func(e *Engine) {
+			_, _, _, closeAll := pumpedPair(t, e)
+			closeAll()
+		})
+	})
+}
+
+// onStdEngine runs f on a fresh std engine, then closes it, failing the
+// test if that takes 5 s or leaves a goroutine behind.
+func onStdEngine(t *testing.T, f func(e *Engine)) {
+	t.Helper()
+	e, err := New(BackendStd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		closed := make(chan struct{})
+		go func() {
+			e.Close()
+			close(closed)
+		}()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Engine.Close did not return")
+		}
+		if !t.Failed() {
+			checkNoEngineGoroutines(t)
+		}
+	}()
+	f(e)
+}
