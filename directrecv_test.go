@@ -13,18 +13,22 @@ import (
 	"github.com/azmq/azmq"
 )
 
-// A receive whose context cannot end, on a socket with one pipe, reads the
-// connection on its own goroutine (the std backend on Linux; elsewhere the
-// reader goroutine goes on reading for it). These tests use
-// context.Background on purpose: the rest of the suite bounds every
-// receive with a deadline, which keeps that path off.
+// A receive on a socket with one pipe reads the connection on its own
+// goroutine (the std backend on Linux; elsewhere the reader goroutine goes
+// on reading for it), under any ctx: the rest of the suite, which bounds
+// every receive with a deadline, takes that path too. These tests drive
+// it on purpose, mostly with context.Background.
 
 // recvBackground receives on a goroutine with context.Background and
 // returns a channel for the outcome.
-func recvBackground(s *azmq.Socket) <-chan recvResult {
+func recvBackground(s *azmq.Socket) <-chan recvResult { return recvCtx(context.Background(), s) }
+
+// recvCtx receives on a goroutine with ctx and returns a channel for the
+// outcome.
+func recvCtx(ctx context.Context, s *azmq.Socket) <-chan recvResult {
 	ch := make(chan recvResult, 1)
 	go func() {
-		m, err := s.Recv(context.Background())
+		m, err := s.Recv(ctx)
 		ch <- recvResult{m, err}
 	}()
 	return ch
@@ -63,9 +67,15 @@ func pumping() bool {
 // between (a slow machine, the race detector).
 func pumpingRecv(t *testing.T, b azmq.Backend, s *azmq.Socket, feed func() func()) <-chan recvResult {
 	t.Helper()
+	return pumpingRecvCtx(t, context.Background(), b, s, feed)
+}
+
+// pumpingRecvCtx is pumpingRecv with every receive under ctx.
+func pumpingRecvCtx(t *testing.T, ctx context.Context, b azmq.Backend, s *azmq.Socket, feed func() func()) <-chan recvResult {
+	t.Helper()
 	direct := b == azmq.BackendStd && runtime.GOOS == "linux"
 	for i := range 100 {
-		ch := recvBackground(s)
+		ch := recvCtx(ctx, s)
 		if !direct && i > 0 || direct && eventually(100*time.Millisecond, pumping) {
 			return ch
 		}
@@ -127,6 +137,26 @@ func TestDirectRecv(t *testing.T) {
 			link(t, tr, pull, push)
 			ch := pumpingRecv(t, b, pull, primeFrom(t, push))
 			fromNewPeer(t, c, pull, ch, "second")
+		}},
+		{"ctx_ends", func(t *testing.T, c *azmq.Context, b azmq.Backend, tr string) {
+			// A receive whose ctx can end reads its connection too, and
+			// the ctx ending ends it; the connection is read for the
+			// next receive as before.
+			pull, push := newSocket(t, c, azmq.Pull), newSocket(t, c, azmq.Push)
+			link(t, tr, pull, push)
+			ctx, cancel := context.WithCancel(context.Background())
+			ch := pumpingRecvCtx(t, ctx, b, pull, primeFrom(t, push))
+			cancel()
+			if r := await(t, ch); !errors.Is(r.err, context.Canceled) {
+				t.Fatalf("Recv after its ctx was cancelled: %s, %v", show(r.msg), r.err)
+			}
+			deadline, stop := context.WithTimeout(context.Background(), testTimeout)
+			defer stop()
+			ch = pumpingRecvCtx(t, deadline, b, pull, primeFrom(t, push))
+			mustSend(t, push, "after")
+			if r := await(t, ch); r.err != nil || string(r.msg[0]) != "after" {
+				t.Fatalf("got %s, %v", show(r.msg), r.err)
+			}
 		}},
 		{"close", func(t *testing.T, c *azmq.Context, b azmq.Backend, tr string) {
 			pull, push := newSocket(t, c, azmq.Pull), newSocket(t, c, azmq.Push)

@@ -24,9 +24,8 @@ const (
 // application is between receives for a lease, then takes the reading back
 // if no receive began in it: the delay, when the application stops
 // receiving, for what needs no receive (a heartbeat, a disconnect, messages
-// to queue); a receive that waits for its queue instead of reading (its ctx
-// can end, or the socket has other pipes) gives the reading back at once
-// (Interrupt). The lease starts at tokenLease and doubles, up to
+// to queue); a receive that waits for its queue instead of reading (the
+// socket has other pipes) gives the reading back at once (Interrupt). The lease starts at tokenLease and doubles, up to
 // tokenLeaseMax, while receives go on, because each lease that runs out
 // wakes the reader: at 1 MiB one way over tcp a fixed 2 ms lease measured
 // 145-216 us (median 185) and a fixed 100 ms one 123-181 (median 155) in
@@ -123,10 +122,15 @@ func (c *stdConn) Pump() bool {
 	held := c.s.Held()
 	c.mu.Unlock()
 	var err error
-	if held {
+	switch {
+	case c.s.Pipe().In.Len() > 0:
+		// The reader queued a message after the caller last looked and
+		// then handed the token over: reading now would park with that
+		// message waiting.
+	case held:
 		// The last Pump decoded more than the queue held; it has room now.
 		_, err = c.resume()
-	} else {
+	default:
 		var n int
 		n, err = c.readDirect()
 		if n > 0 {
@@ -159,16 +163,26 @@ func (c *stdConn) Pump() bool {
 
 // Interrupt ends a Pump under way, or, between Pumps, gives the reading
 // back to the reader at once instead of at the end of its lease: the
-// socket is about to wait without pumping, and a message must not sit
-// unread for a lease (up to 32 ms) meanwhile. A deadline it sets after the
-// Pump ended fails the next read once, which the reader ignores after the
-// handshake.
+// socket is about to wait without pumping (or its receive's ctx ended),
+// and a message must not sit unread for a lease (up to 32 ms) meanwhile.
+// Either way a Pump that begins meanwhile cannot miss it: the deadline
+// fails its read at once, and a token taken back makes it decline. A
+// deadline set after the Pump ended fails the next read once, which the
+// reader ignores after the handshake.
 func (c *stdConn) Interrupt() {
-	switch c.tok.Load() {
-	case tokApp:
-		c.nc.SetReadDeadline(time.Unix(1, 0))
-	case tokFree:
-		c.want.Store(false)
-		c.reclaim.Wake()
+	for {
+		switch c.tok.Load() {
+		case tokApp:
+			c.nc.SetReadDeadline(time.Unix(1, 0))
+			return
+		case tokFree:
+			c.want.Store(false)
+			if c.tok.CompareAndSwap(tokFree, tokReader) {
+				c.reclaim.Wake()
+				return
+			}
+		default:
+			return
+		}
 	}
 }

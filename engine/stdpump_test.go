@@ -85,6 +85,60 @@ func TestPumpGivesReadingBack(t *testing.T) {
 			}
 		})
 	})
+	t.Run("queued", func(t *testing.T) {
+		// The reader queues a message, then, dry and asked for the
+		// reading, hands it over: a Pump that gets it must return for the
+		// queued message, not park on a connection with nothing to read.
+		onStdEngine(t, func(e *Engine) {
+			dp, lp, next, closeAll := pumpedPair(t, e)
+			defer closeAll()
+			lp.Interrupt() // the reader reads, and is not asked to hand over
+			if err := sendN(dp, next, 1, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the first message queued", func() bool { return lp.In.Len() == 1 })
+			if lp.Pump() {
+				t.Fatal("Pump read the connection while its reader had it")
+			}
+			// Asked now, the reader hands over at its next dry read: after
+			// it has queued the second message.
+			if err := sendN(dp, next+1, 1, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			for end := time.Now().Add(time.Second); lp.In.Len() < 2 && time.Now().Before(end); {
+				time.Sleep(time.Millisecond)
+			}
+			for tries := 0; ; tries++ {
+				done := make(chan bool, 1)
+				go func() { done <- lp.Pump() }()
+				select {
+				case pumped := <-done:
+					if !pumped && tries < 1000 {
+						time.Sleep(time.Millisecond) // not handed over yet
+						continue
+					}
+					if !pumped {
+						t.Fatal("the reader never handed the reading over")
+					}
+				case <-time.After(5 * time.Second):
+					t.Fatal("Pump parked on the connection with messages queued")
+				}
+				break
+			}
+			// Both arrive, read by whoever has the connection now, the
+			// way a receive goes on: pop, else pump.
+			var m ring.Msg
+			defer m.Release()
+			for i := next; i < next+2; i++ {
+				for !lp.In.Pop(&m) {
+					lp.Pump()
+				}
+				if err := checkPayload(&m, i); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	})
 	t.Run("close", func(t *testing.T) {
 		// Closing a connection whose reading the application has ends
 		// its reader at once (onStdEngine bounds Engine.Close).

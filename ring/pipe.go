@@ -47,6 +47,9 @@ type Pumper interface {
 	Pump() bool
 	// Interrupt makes a Pump in progress return soon and has the
 	// transport read the connection itself again, until the next Pump.
+	// It is sticky: a Pump that begins while it runs returns at once,
+	// so a caller that interrupts after deciding a receive must stop
+	// cannot race that receive's Pump.
 	Interrupt()
 }
 
@@ -130,6 +133,9 @@ func (p *Pipe) Pump() bool {
 	}
 	return false
 }
+
+// Pumpable reports whether the pipe has a Pumper.
+func (p *Pipe) Pumpable() bool { return p.pump.Load() != nil }
 
 // Interrupt ends a Pump in progress, so that its caller looks at the
 // socket again (another pipe arrived, or the socket is closing), and has

@@ -203,6 +203,7 @@ type base struct {
 	// pumped is the pipe a receive last read through (ring.Pumper): a
 	// receive that waits without pumping hands its reading back.
 	pumped atomic.Pointer[ring.Pipe]
+	watch  ctxWatch
 }
 
 func (b *base) setCounters(c *Counters) { b.counters = c }
@@ -220,6 +221,7 @@ func (b *base) Close() {
 	if b.closed.CompareAndSwap(false, true) {
 		close(b.done)
 		b.interruptPumps()
+		b.watch.release()
 	}
 }
 
@@ -295,24 +297,22 @@ func (b *base) interruptPumps() {
 }
 
 // waitRecv parks a receive until a pipe may hold a message. With one pipe
-// whose transport can be read on this goroutine, and a ctx that cannot end
-// the wait, it reads that connection here instead (ring.Pumper): the kernel
-// then wakes this goroutine, not the transport's reader, which would have
-// to wake this one in turn.
+// whose transport can be read on this goroutine it reads that connection
+// here instead (ring.Pumper): the kernel then wakes this goroutine, not the
+// transport's reader, which would have to wake this one in turn. A ctx
+// that can end is watched meanwhile (ctxWatch), and interrupts the read.
 func (b *base) waitRecv(ctx context.Context) error {
-	if ctx.Done() == nil {
-		b.rmu.Lock()
-		var p *ring.Pipe
-		if len(b.in.peers) == 1 {
-			p = b.in.peers[0].p
+	if err := ctx.Err(); err != nil {
+		return b.ctxErr("recv", err)
+	}
+	if p := b.pumpable(); p != nil && b.pump(ctx, p) {
+		if b.pumped.Load() != p {
+			b.pumped.Store(p)
 		}
-		b.rmu.Unlock()
-		if p != nil && p.Pump() {
-			if b.pumped.Load() != p {
-				b.pumped.Store(p)
-			}
-			return nil
+		if err := ctx.Err(); err != nil {
+			return b.ctxErr("recv", err)
 		}
+		return nil
 	}
 	if b.pumped.Load() != nil {
 		// The transport would leave the connection unread until it took
@@ -322,6 +322,30 @@ func (b *base) waitRecv(ctx context.Context) error {
 		}
 	}
 	return b.wait(ctx, b.recvSig, "recv")
+}
+
+// pumpable returns the socket's only pipe if its transport can be read by
+// a receive, else nil.
+func (b *base) pumpable() *ring.Pipe {
+	b.rmu.Lock()
+	defer b.rmu.Unlock()
+	if len(b.in.peers) != 1 || !b.in.peers[0].p.Pumpable() {
+		return nil
+	}
+	return b.in.peers[0].p
+}
+
+// pump reads p's connection once on this goroutine (ring.Pipe.Pump), with
+// ctx watched when it can end.
+func (b *base) pump(ctx context.Context, p *ring.Pipe) bool {
+	if ctx.Done() == nil {
+		return p.Pump()
+	}
+	if !b.watch.enter(ctx, b) {
+		return false
+	}
+	defer b.watch.leave()
+	return p.Pump()
 }
 
 // wait parks until sig fires, ctx ends or the socket closes. It fails
