@@ -47,15 +47,19 @@ func steadyStateAllocs(t *testing.T, b azmq.Backend, tr string, ctx context.Cont
 	}
 	mustConnect(t, push, pull.Addr())
 	var out, in azmq.Msg
-	stream := func() {
-		out.Append(payload)
-		if err := push.SendMsg(ctx, &out); err != nil {
-			t.Fatal(err)
-		}
-		if err := pull.RecvMsg(ctx, &in); err != nil {
-			t.Fatal(err)
+	// exchange sends payload on tx and receives on rx.
+	exchange := func(tx, rx *azmq.Socket) func() {
+		return func() {
+			out.Append(payload)
+			if err := tx.SendMsg(ctx, &out); err != nil {
+				t.Fatal(err)
+			}
+			if err := rx.RecvMsg(ctx, &in); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+	stream := exchange(push, pull)
 	for range 2000 {
 		stream()
 	}
@@ -76,15 +80,7 @@ func steadyStateAllocs(t *testing.T, b azmq.Backend, tr string, ctx context.Cont
 		for rep.RecvMsg(ctx, &m) == nil && rep.SendMsg(ctx, &m) == nil {
 		}
 	}()
-	roundTrip := func() {
-		out.Append(payload)
-		if err := req.SendMsg(ctx, &out); err != nil {
-			t.Fatal(err)
-		}
-		if err := req.RecvMsg(ctx, &in); err != nil {
-			t.Fatal(err)
-		}
-	}
+	roundTrip := exchange(req, req)
 	for range 500 {
 		roundTrip()
 	}

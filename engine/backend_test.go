@@ -93,23 +93,61 @@ func forBackends(t *testing.T, f func(t *testing.T, e *Engine)) {
 				}
 				t.Fatal(err)
 			}
-			defer func() {
-				closed := make(chan struct{})
-				go func() {
-					e.Close()
-					close(closed)
-				}()
-				select {
-				case <-closed:
-				case <-time.After(5 * time.Second):
-					t.Fatal("Engine.Close did not return")
-				}
-				if !t.Failed() {
-					checkNoEngineGoroutines(t)
-				}
-			}()
+			defer closeEngine(t, e)
 			f(t, e)
 		})
+	}
+}
+
+// pushPullLink is a PULL listener on tcp loopback and a PUSH dialer
+// connected to it, with their hosts and attached pipes.
+type pushPullLink struct {
+	l      *Listener
+	d      *Dialer
+	lh, dh *fakeHost
+	lp, dp *ring.Pipe
+}
+
+// linkPushPull listens with a PULL, dials it with a PUSH and waits for
+// both pipes; a failure closes what was opened.
+func linkPushPull(t *testing.T, e *Engine) *pushPullLink {
+	t.Helper()
+	k := &pushPullLink{lh: newFakeHost(), dh: newFakeHost()}
+	var err error
+	if k.l, err = e.Listen("tcp://127.0.0.1:0", testOptions("PULL"), k.lh); err != nil {
+		t.Fatal(err)
+	}
+	if k.d, err = e.Dial(k.l.Addr(), testOptions("PUSH"), k.dh); err != nil {
+		k.l.Close(0)
+		t.Fatal(err)
+	}
+	k.dp = k.dh.waitAttach(t, time.Second) // EagerPipe: at once
+	k.lp = k.lh.waitAttach(t, 5*time.Second)
+	return k
+}
+
+// close closes the dialer and the listener with linger.
+func (k *pushPullLink) close(linger time.Duration) {
+	k.d.Close(linger)
+	k.l.Close(linger)
+}
+
+// closeEngine closes e, failing the test if that takes 5 s or, unless it
+// failed already, leaves an engine goroutine behind.
+func closeEngine(t *testing.T, e *Engine) {
+	t.Helper()
+	closed := make(chan struct{})
+	go func() {
+		e.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Engine.Close did not return")
+	}
+	if !t.Failed() {
+		checkNoEngineGoroutines(t)
 	}
 }
 
@@ -632,19 +670,9 @@ func BenchmarkSession(b *testing.B) {
 // takes iovecs (IOV_MAX 1024).
 func TestBackendManyFrames(t *testing.T) {
 	forBackends(t, func(t *testing.T, e *Engine) {
-		lh, dh := newFakeHost(), newFakeHost()
-		l, err := e.Listen("tcp://127.0.0.1:0", testOptions("PULL"), lh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close(0)
-		d, err := e.Dial(l.Addr(), testOptions("PUSH"), dh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close(0)
-		dp := dh.waitAttach(t, time.Second)
-		lp := lh.waitAttach(t, 5*time.Second)
+		k := linkPushPull(t, e)
+		defer k.close(0)
+		dp, lp := k.dp, k.lp
 		const msgs, frames, size = 3, 700, 2000
 		for i := 0; i < msgs; i++ {
 			var m ring.Msg
@@ -665,7 +693,7 @@ func TestBackendManyFrames(t *testing.T) {
 				select {
 				case <-readable.C():
 				case <-deadline:
-					t.Fatalf("received %d of %d messages (connection dropped: %v)", i, msgs, lh.wasDetached(lp))
+					t.Fatalf("received %d of %d messages (connection dropped: %v)", i, msgs, k.lh.wasDetached(lp))
 				}
 				continue
 			}
@@ -687,25 +715,14 @@ func TestBackendManyFrames(t *testing.T) {
 // once, and Engine.Close must not wait for it forever.
 func TestBackendCloseInfiniteLinger(t *testing.T) {
 	forBackends(t, func(t *testing.T, e *Engine) {
-		lh, dh := newFakeHost(), newFakeHost()
-		l, err := e.Listen("tcp://127.0.0.1:0", testOptions("PULL"), lh)
-		if err != nil {
+		k := linkPushPull(t, e)
+		if err := sendN(k.dp, 0, 10, 5*time.Second); err != nil {
 			t.Fatal(err)
 		}
-		d, err := e.Dial(l.Addr(), testOptions("PUSH"), dh)
-		if err != nil {
+		if err := recvN(k.lp, 0, 10, 5*time.Second); err != nil {
 			t.Fatal(err)
 		}
-		dp := dh.waitAttach(t, time.Second)
-		lp := lh.waitAttach(t, 5*time.Second)
-		if err := sendN(dp, 0, 10, 5*time.Second); err != nil {
-			t.Fatal(err)
-		}
-		if err := recvN(lp, 0, 10, 5*time.Second); err != nil {
-			t.Fatal(err)
-		}
-		d.Close(-1)
-		l.Close(-1)
-		waitFor(t, "pipes detached", func() bool { return lh.wasDetached(lp) && dh.wasDetached(dp) })
+		k.close(-1)
+		waitFor(t, "pipes detached", func() bool { return k.lh.wasDetached(k.lp) && k.dh.wasDetached(k.dp) })
 	})
 }

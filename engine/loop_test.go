@@ -299,21 +299,7 @@ func newEngineOn(t *testing.T, p poller) *Engine {
 		t.Fatal(err)
 	}
 	e.be = be
-	t.Cleanup(func() {
-		closed := make(chan struct{})
-		go func() {
-			e.Close()
-			close(closed)
-		}()
-		select {
-		case <-closed:
-		case <-time.After(5 * time.Second):
-			t.Fatal("Engine.Close did not return")
-		}
-		if !t.Failed() {
-			checkNoEngineGoroutines(t)
-		}
-	})
+	t.Cleanup(func() { closeEngine(t, e) })
 	return e
 }
 

@@ -15,18 +15,9 @@ import (
 // next is the number of the next message to send.
 func pumpedPair(t *testing.T, e *Engine) (dp, lp *ring.Pipe, next int, closeAll func()) {
 	t.Helper()
-	lh, dh := newFakeHost(), newFakeHost()
-	l, err := e.Listen("tcp://127.0.0.1:0", testOptions("PULL"), lh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := e.Dial(l.Addr(), testOptions("PUSH"), dh)
-	if err != nil {
-		l.Close(0)
-		t.Fatal(err)
-	}
-	closeAll = func() { d.Close(0); l.Close(0) }
-	dp, lp = dh.waitAttach(t, time.Second), lh.waitAttach(t, 5*time.Second)
+	k := linkPushPull(t, e)
+	closeAll = func() { k.close(0) }
+	dp, lp = k.dp, k.lp
 	readable := ring.NewSignal()
 	lp.In.SetWakers(readable, nil)
 	var m ring.Msg
@@ -149,28 +140,13 @@ func TestPumpGivesReadingBack(t *testing.T) {
 	})
 }
 
-// onStdEngine runs f on a fresh std engine, then closes it, failing the
-// test if that takes 5 s or leaves a goroutine behind.
+// onStdEngine runs f on a fresh std engine, then closes it (closeEngine).
 func onStdEngine(t *testing.T, f func(e *Engine)) {
 	t.Helper()
 	e, err := New(BackendStd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		closed := make(chan struct{})
-		go func() {
-			e.Close()
-			close(closed)
-		}()
-		select {
-		case <-closed:
-		case <-time.After(5 * time.Second):
-			t.Fatal("Engine.Close did not return")
-		}
-		if !t.Failed() {
-			checkNoEngineGoroutines(t)
-		}
-	}()
+	defer closeEngine(t, e)
 	f(e)
 }
