@@ -25,11 +25,11 @@ const (
 // if no receive began in it: the delay, when the application stops
 // receiving, for what needs no receive (a heartbeat, a disconnect, messages
 // to queue); a receive that waits for its queue instead of reading (the
-// socket has other pipes) gives the reading back at once (Interrupt). The lease starts at tokenLease and doubles, up to
-// tokenLeaseMax, while receives go on, because each lease that runs out
-// wakes the reader: at 1 MiB one way over tcp a fixed 2 ms lease measured
-// 145-216 us (median 185) and a fixed 100 ms one 123-181 (median 155) in
-// the same A/B runs.
+// socket has other pipes) gives the reading back at once (Interrupt). The
+// lease starts at tokenLease and doubles, up to tokenLeaseMax, while
+// receives go on, because each lease that runs out wakes the reader: at 1
+// MiB one way over tcp a fixed 2 ms lease measured 145-216 us (median 185)
+// and a fixed 100 ms one 123-181 (median 155) in the same A/B runs.
 var (
 	tokenLease    = 2 * time.Millisecond
 	tokenLeaseMax = 32 * time.Millisecond // vars so that a test can stretch them
