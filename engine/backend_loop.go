@@ -662,7 +662,7 @@ func (c *epConn) service() {
 
 func (c *epConn) readSome() error {
 	for i := 0; i < readBudget; i++ {
-		n, err := unix.Read(c.fd, c.s.ReadBuf())
+		n, err := readFd(c.fd, c.s.ReadBuf())
 		if n > 0 {
 			if err := c.s.Advance(n); err != nil {
 				return err

@@ -78,7 +78,7 @@ func (r *rawReader) readOnce() (int, error) {
 // read is called by the runtime poller; false means "wait until readable".
 func (r *rawReader) read(fd uintptr) bool {
 	for {
-		n, err := unix.Read(int(fd), r.s.ReadBuf())
+		n, err := readFd(int(fd), r.s.ReadBuf())
 		switch {
 		case err == unix.EINTR:
 			continue

@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// writev writes bufs with one system call and no allocation, building the
-// iovec array in scratch; x/sys's Writev allocates one on every call past
-// eight buffers.
+// writev writes bufs with one raw system call (see readFd) and no
+// allocation, building the iovec array in scratch; x/sys's Writev allocates
+// one on every call past eight buffers.
 func writev(fd int, bufs [][]byte, scratch *[]unix.Iovec) (int, error) {
 	iov := (*scratch)[:0]
 	for _, b := range bufs {
@@ -25,7 +25,7 @@ func writev(fd int, bufs [][]byte, scratch *[]unix.Iovec) (int, error) {
 	if len(iov) == 0 {
 		return 0, nil
 	}
-	n, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	n, _, errno := unix.RawSyscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
 	clear(iov)
 	if errno != 0 {
 		return 0, errno

@@ -1,0 +1,33 @@
+//go:build (linux || freebsd || netbsd || dragonfly) && !azmq_safe
+
+package engine
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// readFd reads a non-blocking socket with a raw system call, without the
+// runtime's entersyscall and exitsyscall. Those serve calls that may block:
+// they mark the P as in a system call, and the first call after the whole
+// program was idle wakes sysmon, which then ticks every 20 us until the
+// program is idle again. A request/reply program goes idle between every
+// two messages, so each message paid a futex wake on its way and sysmon's
+// ticks, each a context switch that on a 2-vCPU machine can land on the
+// peer's CPU: about one futex call and two nanosleeps per message per side
+// (perf stat, 1 MiB REQ/REP). A socket call that cannot block is what raw
+// calls are for. The longest, a read into a big frame's buffer, returns
+// early when a signal (the runtime's preemption) is pending; a write is
+// bounded by the socket buffer.
+func readFd(fd int, b []byte) (int, error) {
+	var p unsafe.Pointer
+	if len(b) > 0 {
+		p = unsafe.Pointer(&b[0])
+	}
+	n, _, errno := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(p), uintptr(len(b)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
