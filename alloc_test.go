@@ -5,6 +5,7 @@ package azmq_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/azmq/azmq"
 )
@@ -18,13 +19,15 @@ import (
 func TestSteadyStateAllocs(t *testing.T) {
 	payload := make([]byte, 16)
 	// A long-lived ctx that can end (a service's, passed to every call)
-	// costs its watch once, not per receive.
+	// costs its watch once, not per receive, with a deadline or without.
 	long, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	until, cancelUntil := context.WithTimeout(context.Background(), time.Hour)
+	defer cancelUntil()
 	ctxs := []struct {
 		name string
 		ctx  context.Context
-	}{{"background", context.Background()}, {"cancellable", long}}
+	}{{"background", context.Background()}, {"cancellable", long}, {"deadline", until}}
 	for _, b := range backends {
 		for _, tr := range []string{"tcp", "ipc", "inproc"} {
 			for _, cx := range ctxs {
