@@ -10,8 +10,10 @@ import (
 )
 
 // TestReadFd: the raw read reports what read(2) does on a non-blocking
-// socket: bytes, EAGAIN when dry, 0 and no error at the peer's end; and a
-// writev through a raw call arrives whole.
+// socket: bytes, EAGAIN when dry, 0 and no error at the peer's end, into
+// buffers of 16 B and 2 MiB (a raw call and, past rawMax, Syscall, where
+// there are raw calls); and writev's bytes arrive whole, a short write of
+// 2 MiB counted.
 func TestReadFd(t *testing.T) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	if err != nil {
@@ -34,7 +36,8 @@ func TestReadFd(t *testing.T) {
 	if n, err := writev(b, [][]byte{[]byte("hel"), nil, []byte("lo")}, &scratch); n != 5 || err != nil {
 		t.Fatalf("writev = %d, %v; want 5, nil", n, err)
 	}
-	buf := make([]byte, 16)
+	const big = 2 << 20
+	buf := make([]byte, big)
 	steps := []struct {
 		name string
 		do   func()
@@ -43,8 +46,21 @@ func TestReadFd(t *testing.T) {
 		err  error
 	}{
 		{"empty buffer", nil, buf[:0], "", nil},
-		{"bytes", nil, buf, "hello", nil},
-		{"dry", nil, buf, "", unix.EAGAIN},
+		{"bytes", nil, buf[:16], "hello", nil},
+		{"dry", nil, buf[:16], "", unix.EAGAIN},
+		{"big buffer", func() { writev(b, [][]byte{[]byte("again")}, &scratch) }, buf, "again", nil},
+		{"big buffer, dry", nil, buf, "", unix.EAGAIN},
+		{"big write", func() {
+			n, err := writev(b, [][]byte{make([]byte, big-1), make([]byte, 1)}, &scratch)
+			if n <= 0 || n > big || err != nil {
+				t.Errorf("writev of 2 MiB = %d, %v; want a count of what the socket took", n, err)
+			}
+			for {
+				if _, err := readFd(a, buf); err != nil {
+					break
+				}
+			}
+		}, buf[:16], "", unix.EAGAIN},
 		{"peer closed", func() { unix.Close(b); peerOpen = false }, buf, "", nil},
 	}
 	for _, st := range steps {
