@@ -14,11 +14,11 @@ import (
 // wait (kept, the cancel that follows each call starts AfterFunc's
 // goroutine), until the same ctx waits again: then it is long-lived and
 // its registration is kept too (a service's ctx with a deadline: 3 allocs
-// per waiting receive before). BenchmarkReqRepCtx, 16 B round trips over tcp: before reads
-// under a ctx that can end, 23-26 us with a long-lived ctx or a fresh
-// timeout each; now 15.5-16 us long-lived (0 allocs, as Background) and
-// 17 us with fresh timeouts, against 30-32 us had their registrations
-// been kept.
+// per waiting receive before). BenchmarkReqRepCtx, 16 B round trips over
+// tcp: before reads under a ctx that can end, 23-26 us with a long-lived
+// ctx or a fresh timeout each; now 15.5-16 us long-lived (0 allocs, as
+// Background) and 17 us with fresh timeouts, against 30-32 us had their
+// registrations been kept.
 type ctxWatch struct {
 	mu     sync.Mutex
 	done   <-chan struct{} // Done of the ctx registered; nil: none
