@@ -23,6 +23,9 @@ func readFd(fd int, b []byte) (int, error) {
 	if len(b) > 0 {
 		p = unsafe.Pointer(&b[0])
 	}
+	// Both calls are written out here and in writev rather than wrapped: a
+	// pointer turned into a uintptr keeps its memory alive only in the
+	// argument list of the assembly call itself (unsafe.Pointer rule 4).
 	var n uintptr
 	var errno unix.Errno
 	if len(b) <= rawMax {
